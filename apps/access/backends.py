@@ -1,0 +1,51 @@
+"""Authentication backend answering ``user.has_perm(perm, obj)`` by the object's unit."""
+
+from apps.core.scoping import granted_on_unit, scope_unit_of
+
+from .models import UnitPermission
+
+
+class ScopedPermissionBackend:
+    """Object permissions come from grants on the object's unit or any of its ancestors.
+
+    Without an object, ``has_perm`` answers whether the permission is granted on some unit:
+    that is what the admin asks before it shows a changelist, which ``visible_to`` then
+    restricts to the user's subtrees.
+    """
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def get_user(self, user_id):
+        return None
+
+    def _granted_anywhere(self, user) -> set[str]:
+        if not hasattr(user, "_scoped_perm_cache"):
+            rows = (
+                UnitPermission.objects.filter(user_id=user.pk)
+                .values_list("permission__content_type__app_label", "permission__codename")
+                .distinct()
+            )
+            user._scoped_perm_cache = {f"{app}.{code}" for app, code in rows}
+        return user._scoped_perm_cache
+
+    def get_all_permissions(self, user, obj=None):
+        if not user.is_active or user.is_anonymous:
+            return set()
+        return self._granted_anywhere(user) if obj is None else set()
+
+    def has_perm(self, user, perm, obj=None):
+        if not user.is_active or user.is_anonymous or "." not in perm:
+            return False
+        if obj is None:
+            return perm in self._granted_anywhere(user)
+        unit = scope_unit_of(obj)
+        if unit is None:
+            return False
+        app_label, codename = perm.split(".", 1)
+        return granted_on_unit(user, app_label, codename, unit)
+
+    def has_module_perms(self, user, app_label):
+        if not user.is_active or user.is_anonymous:
+            return False
+        return any(p.startswith(f"{app_label}.") for p in self._granted_anywhere(user))

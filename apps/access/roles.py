@@ -1,0 +1,115 @@
+"""The default roles every install starts with. They are data: editable in the admin afterwards.
+
+Patterns are matched against ``app_label.codename`` with ``fnmatch``. Roles are only
+created when missing, so edits made in the admin survive later migrations; run
+``manage.py seed_roles --reset`` to restore the defaults.
+"""
+
+from fnmatch import fnmatch
+
+RECORD_APPS = [
+    "units",
+    "access",
+    "people",
+    "party",
+    "talks",
+    "evaluations",
+    "commendations",
+    "reports",
+    "notifications",
+]
+SENSITIVE = ["talks.view_talk_content", "people.view_personal_data"]
+
+DEFAULT_ROLES = {
+    "hq_admin": {
+        "name": "总部管理员",
+        "description": "管理所辖全部单位的记录；默认不含谈心谈话内容查阅权。",
+        "include": [f"{app}.*" for app in RECORD_APPS] + ["people.view_personal_data"],
+        "exclude": [
+            "talks.view_talk_content",
+            "commendations.approve_nomination",
+            "commendations.review_nomination",
+        ],
+    },
+    "unit_admin": {
+        "name": "单位管理员",
+        "description": "管理本单位及下级单位的记录，不能查阅谈心谈话内容。",
+        "include": [f"{app}.*" for app in RECORD_APPS],
+        "exclude": SENSITIVE
+        + ["commendations.approve_nomination", "commendations.review_nomination", "access.*_role"],
+    },
+    "secretary": {
+        "name": "党组织书记/政治委员",
+        "description": "查阅所辖单位记录，查阅谈心谈话内容，审核表彰推荐。",
+        "include": [f"{app}.view_*" for app in RECORD_APPS]
+        + ["talks.*", "people.view_personal_data", "commendations.review_nomination", "evaluations.*"],
+        "exclude": ["talks.delete_*"],
+    },
+    "talker": {
+        "name": "谈话人",
+        "description": "登记自己的谈心谈话并跟进落实。",
+        "include": [
+            "people.view_*",
+            "party.view_*",
+            "units.view_unit",
+            "talks.view_*",
+            "talks.add_*",
+            "talks.change_*",
+        ],
+        "exclude": SENSITIVE + ["talks.delete_*"],
+    },
+    "approver": {
+        "name": "审批人",
+        "description": "在本级审批表彰奖励推荐。",
+        "include": [
+            "units.view_unit",
+            "people.view_person",
+            "party.view_*",
+            "evaluations.view_*",
+            "commendations.view_*",
+            "commendations.approve_nomination",
+        ],
+        "exclude": [],
+    },
+    "viewer": {
+        "name": "查看人员",
+        "description": "只读查看所辖单位的记录（不含谈话内容）。",
+        "include": [f"{app}.view_*" for app in RECORD_APPS],
+        "exclude": SENSITIVE + ["access.view_*"],
+    },
+}
+
+
+def permissions_matching(role_spec: dict):
+    from django.contrib.auth.models import Permission
+
+    chosen = []
+    for perm in Permission.objects.select_related("content_type"):
+        name = f"{perm.content_type.app_label}.{perm.codename}"
+        if any(fnmatch(name, p) for p in role_spec["include"]) and not any(
+            fnmatch(name, p) for p in role_spec["exclude"]
+        ):
+            chosen.append(perm)
+    return chosen
+
+
+def seed_roles(*, reset: bool = False) -> None:
+    """Create the default roles that are missing (or reset all of them to their defaults)."""
+    from .models import Role
+
+    for code, spec in DEFAULT_ROLES.items():
+        role, created = Role.objects.get_or_create(
+            code=code, defaults={"name": spec["name"], "description": spec["description"]}
+        )
+        if created or reset:
+            role.permissions.set(permissions_matching(spec))
+
+
+def seed_roles_after_migrate(sender, using="default", **kwargs):
+    """Permissions of every app must exist before roles can bundle them."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    seed_roles()

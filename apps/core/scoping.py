@@ -1,0 +1,146 @@
+"""The one scoping layer: which rows a user may see or act on, by unit subtree.
+
+A grant of a role on a unit (``apps.access``) stores guardian object permissions on that
+``Unit``. A permission held on a unit covers the unit and its whole subtree, never its
+parent or siblings. Every scoped model declares ``scope_field``: the path from the model
+to its unit (``""`` for ``Unit`` itself, ``"unit"``, ``"person__unit"``...).
+
+Two questions are answered here and nowhere else:
+
+* ``Model.objects.visible_to(user, action)``: a queryset, one SQL statement; the unit
+  restriction is an ``unit_id IN (SELECT ...)`` subquery, which lets PostgreSQL use the
+  ``(unit_id, ...)`` indexes at every scope size (see ARCHITECTURE.md, measured figures).
+* ``scope_unit_of(obj)`` and ``granted_on_unit(...)``, used by the permission backend so
+  that ``user.has_perm("app.perm", obj)`` answers by the object's unit and its ancestors.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Length, Substr
+
+UNIT_PATH_STEP = 4  # treebeard MP_Node steplen used by apps.units.Unit
+BASIC_ACTIONS = {"view", "add", "change", "delete"}
+
+
+def resolve_permission(model: type[models.Model], action: str) -> tuple[str, str]:
+    """Turn ``"view"`` / ``"change"`` / ``"talks.view_talk_content"`` into (app_label, codename)."""
+    if "." in action:
+        app_label, codename = action.split(".", 1)
+        return app_label, codename
+    if action in BASIC_ACTIONS:
+        return model._meta.app_label, f"{action}_{model._meta.model_name}"
+    return model._meta.app_label, action
+
+
+def permission_grants(user, app_label: str, codename: str):
+    """The guardian rows that give ``user`` this permission on some unit."""
+    from apps.access.models import UnitPermission
+
+    return UnitPermission.objects.filter(
+        user_id=user.pk,
+        permission__codename=codename,
+        permission__content_type__app_label=app_label,
+    )
+
+
+def units_granted(user, app_label: str, codename: str):
+    """Units (as a lazy queryset) lying in the subtree of a unit where the permission is granted."""
+    from apps.units.models import Unit
+
+    grants = permission_grants(user, app_label, codename)
+    covering = grants.filter(content_object__path=Substr(OuterRef("path"), 1, Length("content_object__path")))
+    return Unit.objects.filter(Exists(covering))
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The path of a unit and of each of its ancestors (materialised path prefixes)."""
+    return [path[:end] for end in range(UNIT_PATH_STEP, len(path) + 1, UNIT_PATH_STEP)]
+
+
+def scope_unit_of(obj):
+    """Follow ``scope_field`` from an object to its unit; ``None`` if it has none."""
+    field = getattr(type(obj), "scope_field", None)
+    if field is None:
+        return None
+    target = obj
+    for part in [p for p in field.split("__") if p]:
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target
+
+
+def granted_on_unit(user, app_label: str, codename: str, unit) -> bool:
+    """True if the permission is granted on ``unit`` or one of its ancestors.
+
+    The unit's path is read from the database by primary key, so an object loaded before
+    a move is judged by where its unit is now.
+    """
+    from apps.units.models import Unit
+
+    if unit is None or unit.pk is None:
+        return False
+    current_path = Subquery(Unit.objects.filter(pk=unit.pk).values("path")[:1])
+    return (
+        permission_grants(user, app_label, codename)
+        .filter(content_object__path=Substr(current_path, 1, Length("content_object__path")))
+        .exists()
+    )
+
+
+class ScopedQuerySetMixin:
+    """Adds ``visible_to`` to a queryset whose model declares ``scope_field``."""
+
+    def visible_to(self, user, action: str = "view"):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        app_label, codename = resolve_permission(self.model, action)
+        units = units_granted(user, app_label, codename).values("pk")
+        field = self.model.scope_field
+        restricted = self.filter(pk__in=units) if field == "" else self.filter(**{f"{field}__in": units})
+        return self._with_shared_records(restricted, user, app_label, codename)
+
+    def _with_shared_records(self, restricted, user, app_label, codename):
+        """Add the records shared one by one through guardian, for models that allow it."""
+        if not getattr(self.model, "allow_record_grants", False):
+            return restricted
+        from guardian.models import UserObjectPermission
+
+        shared = UserObjectPermission.objects.filter(
+            user_id=user.pk,
+            permission__codename=codename,
+            permission__content_type__app_label=app_label,
+            content_type__app_label=self.model._meta.app_label,
+            content_type__model=self.model._meta.model_name,
+        ).values("object_pk")
+        return self.filter(models.Q(pk__in=restricted.values("pk")) | models.Q(pk__in=_as_int_pks(shared)))
+
+
+def _as_int_pks(object_pks):
+    from django.db.models import IntegerField
+    from django.db.models.functions import Cast
+
+    return object_pks.annotate(as_int=Cast("object_pk", IntegerField())).values("as_int")
+
+
+class ScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    pass
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class ScopedModel(models.Model):
+    """Base for every record that belongs to a unit; subclasses may change ``scope_field``."""
+
+    scope_field = "unit"
+    allow_record_grants = False
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True

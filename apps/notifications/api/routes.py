@@ -1,0 +1,3 @@
+from .views import NotificationViewSet
+
+ROUTES = [("notifications", NotificationViewSet, "notification")]

@@ -1,0 +1,3 @@
+"""Non-API pages of this app, mounted under /<app>/ by orgportal/urls.py."""
+
+urlpatterns: list = []

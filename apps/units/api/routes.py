@@ -1,0 +1,3 @@
+from .views import UnitViewSet
+
+ROUTES = [("units", UnitViewSet, "unit")]

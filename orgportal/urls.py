@@ -1,0 +1,31 @@
+"""URL map: the admin, one DRF router assembled from every app's ``api/routes.py``, the
+OpenAPI schema and docs, and each app's own pages."""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from apps.core.views import healthz
+
+PROJECT_APPS = [app.split(".", 1)[1] for app in settings.INSTALLED_APPS if app.startswith("apps.")]
+
+router = DefaultRouter()
+for app in PROJECT_APPS:
+    for prefix, viewset, basename in import_module(f"apps.{app}.api.routes").ROUTES:
+        router.register(prefix, viewset, basename=basename)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("healthz", healthz, name="healthz"),
+    *[path(f"{app}/", include(f"apps.{app}.urls")) for app in PROJECT_APPS],
+]

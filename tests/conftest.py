@@ -1,0 +1,51 @@
+"""Shared fixtures. Tests run against whatever DATABASE_URL names (PostgreSQL on CI).
+
+Celery runs eagerly in tests, except those marked ``celery_worker``, which start a real
+worker against ``REDIS_URL`` themselves (see tests/reliability).
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from orgportal.celery import app as celery_app
+from tests.factories.units import build_tree, user_with_role
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def _no_axes_lockouts(settings):
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def tree(db):
+    return build_tree()
+
+
+@pytest.fixture
+def make_user_with_role(db):
+    return user_with_role
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` returns an APIClient authenticated as ``user``."""
+
+    def client_for(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for

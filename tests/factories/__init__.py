@@ -1,0 +1,1 @@
+"""Factories for tests, one module per app (``tests/factories/<app>.py``)."""
