@@ -34,5 +34,8 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
+# More targets (serve, worker, beat, bench, ...) live in mk/*.mk.
+-include mk/*.mk
+
 clean-demo:
 	rm -f db.sqlite3
