@@ -101,7 +101,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "apps.access.backends.ScopedPermissionBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "apps.access.backends.RecordGrantBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

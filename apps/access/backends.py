@@ -49,3 +49,36 @@ class ScopedPermissionBackend:
         if not user.is_active or user.is_anonymous:
             return False
         return any(p.startswith(f"{app_label}.") for p in self._granted_anywhere(user))
+
+
+class RecordGrantBackend:
+    """Guardian's per-record grants (e.g. one talk record shared with one more reader).
+
+    Guardian raises ``WrongAppError`` when asked about a permission of another app than the
+    object's (``access.add_grant`` on a ``Unit``); for us that simply means "not granted
+    this way", and the scoped backend above answers instead.
+    """
+
+    def __init__(self):
+        from guardian.backends import ObjectPermissionBackend
+
+        self._guardian = ObjectPermissionBackend()
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def get_user(self, user_id):
+        return None
+
+    def has_perm(self, user, perm, obj=None):
+        from guardian.exceptions import WrongAppError
+
+        if obj is None or getattr(obj, "pk", None) is None:
+            return False
+        try:
+            return self._guardian.has_perm(user, perm, obj)
+        except WrongAppError:
+            return False
+
+    def get_all_permissions(self, user, obj=None):
+        return set()
