@@ -103,6 +103,8 @@ AUTHENTICATION_BACKENDS = [
     "apps.access.backends.ScopedPermissionBackend",
     "apps.access.backends.RecordGrantBackend",
 ]
+# Guardian's check looks for its own backend by name; RecordGrantBackend wraps it.
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
