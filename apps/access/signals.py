@@ -25,6 +25,9 @@ def sync_unit_permissions(*, user_id: int, unit_id: int) -> None:
 @receiver(post_delete, sender=Grant)
 def grant_changed(sender, instance, **kwargs):
     sync_unit_permissions(user_id=instance.user_id, unit_id=instance.unit_id)
+    if kwargs.get("created"):
+        # Whoever holds a role works in the admin; the grant is what limits them there.
+        type(instance.user).objects.filter(pk=instance.user_id, is_staff=False).update(is_staff=True)
 
 
 @receiver(m2m_changed, sender=Role.permissions.through)

@@ -90,3 +90,10 @@ def test_me_lists_my_grants(tree, api):
     user = user_with_role("viewer", tree.station)
     body = api(user).get("/api/me/").json()
     assert [g["unit"] for g in body["grants"]] == [tree.station.pk]
+
+
+def test_a_first_grant_lets_the_user_into_the_admin(tree):
+    user = make_user()
+    type(user).objects.filter(pk=user.pk).update(is_staff=False)
+    Grant.objects.create(user=user, unit=tree.station, role=Role.objects.get(code="viewer"))
+    assert type(user).objects.get(pk=user.pk).is_staff
