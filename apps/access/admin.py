@@ -20,6 +20,13 @@ class GrantAdmin(ScopedModelAdmin):
     search_fields = ["user__username", "user__first_name", "unit__name"]
     list_select_related = ["user", "role", "unit", "granted_by"]
     readonly_fields = ["granted_by", "created_at"]
+    fields = ["username", "unit", "role", "granted_by", "created_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        from .forms import grant_form_for
+
+        kwargs["form"] = grant_form_for(request.user)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change):
         from .services import role_grant

@@ -6,8 +6,9 @@ from django.db import transaction
 from .models import Grant, Role
 
 
-def role_grant(*, user, unit, role: Role, actor) -> Grant:
-    """Give ``user`` the ``role`` on ``unit``; the actor may only hand out what they hold there."""
+def role_grant_check(*, unit, role: Role, actor) -> None:
+    """Refuse a grant the actor may not hand out: only on units they administer, and only
+    permissions they hold there themselves (no escalation)."""
     if not actor.is_superuser:
         if not actor.has_perm("access.add_grant", unit):
             raise PermissionDenied("您无权在该单位授权。")
@@ -18,6 +19,11 @@ def role_grant(*, user, unit, role: Role, actor) -> Grant:
         ]
         if missing:
             raise ValidationError({"role": "不能授予超出您自身权限的角色。"})
+
+
+def role_grant(*, user, unit, role: Role, actor) -> Grant:
+    """Give ``user`` the ``role`` on ``unit``; the actor may only hand out what they hold there."""
+    role_grant_check(unit=unit, role=role, actor=actor)
     with transaction.atomic():
         grant, _ = Grant.objects.get_or_create(
             user=user, unit=unit, role=role, defaults={"granted_by": actor}

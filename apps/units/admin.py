@@ -65,18 +65,17 @@ class UnitForm(forms.ModelForm):
 class GrantInline(ScopedTabularInline):
     model = Grant
     fk_name = "unit"
-    fields = ["user", "role", "granted_by", "created_at"]
+    fields = ["username", "role", "granted_by", "created_at"]
     readonly_fields = ["granted_by", "created_at"]
-    autocomplete_fields = ["user"]
     verbose_name = "本单位授权"
     verbose_name_plural = "本单位授权（覆盖本单位及全部下级）"
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            from django.contrib.auth import get_user_model
+    def get_formset(self, request, obj=None, **kwargs):
+        from apps.access.forms import grant_form_for
 
-            kwargs["queryset"] = get_user_model().objects.filter(is_active=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        kwargs["form"] = grant_form_for(request.user)
+        kwargs["fields"] = ["username", "role"]
+        return super().get_formset(request, obj, **kwargs)
 
 
 class UnitMoveInline(ScopedTabularInline):
@@ -99,6 +98,10 @@ class UnitAdmin(ScopedModelAdmin):
     search_fields = ["name", "short_name", "code"]
     ordering = ["path"]
     inlines = [GrantInline, UnitMoveInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     export_fields = [
         ("name", "名称"),
         ("short_name", "简称"),

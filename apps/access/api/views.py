@@ -49,7 +49,7 @@ class GrantViewSet(
 ):
     """Grants on units in the user's scope; creating one never hands out more than the granter holds."""
 
-    queryset = Grant.objects.select_related("user", "role", "unit")
+    queryset = Grant.objects.select_related("user", "role", "unit").order_by("-created_at", "-pk")
     serializer_class = GrantSerializer
     filterset_fields = ["unit", "role"]
 
