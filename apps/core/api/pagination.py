@@ -1,7 +1,55 @@
+"""Page-number pagination whose count stops at a cap.
+
+An exact ``COUNT(*)`` over a corps-wide scope costs more than fetching the page itself
+(ARCHITECTURE.md: 55–65 ms on 300,000 talk records). The count is exact up to
+``COUNT_CAP`` rows; beyond it the response says ``"count_is_exact": false`` and pages stop
+at the cap, which is where a user should narrow the filters anyway.
+"""
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+COUNT_CAP = 10_000
+
+
+class CappedCountPaginator(Paginator):
+    @cached_property
+    def count(self):
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self.count <= COUNT_CAP
+
+    @cached_property
+    def num_pages(self):
+        hits = max(1, min(self.count, COUNT_CAP) - self.orphans)
+        return -(-hits // self.per_page)
 
 
 class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class = CappedCountPaginator
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": min(paginator.count, COUNT_CAP),
+                "count_is_exact": paginator.count_is_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_is_exact"] = {"type": "boolean", "example": True}
+        schema["required"] = [*schema.get("required", []), "count_is_exact"]
+        return schema
