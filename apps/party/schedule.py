@@ -1,3 +1,10 @@
 """Periodic tasks of this app, merged into CELERY_BEAT_SCHEDULE by orgportal/settings.py."""
 
-BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict = {
+    "party-close-expired-temporary-branches": {
+        "task": "apps.party.tasks.close_expired_temporary_branches",
+        "schedule": crontab(hour=0, minute=10),
+    },
+}

@@ -221,3 +221,41 @@ class PoliticalStatusChange(ScopedModel):
 
     def __str__(self):
         return f"{self.person}: {self.get_status_display()} ({self.effective_date})"
+
+
+class ImportJob(ScopedModel):
+    """One roster import 花名册导入: validated as a whole, then applied all or nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "处理中"
+        DONE = "done", "已导入"
+        FAILED = "failed", "校验未通过"
+
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="import_jobs", verbose_name="导入单位"
+    )
+    file = models.FileField("花名册文件", upload_to="imports/%Y/%m/")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
+    created_count = models.PositiveIntegerField("新增人数", default=0)
+    updated_count = models.PositiveIntegerField("更新人数", default=0)
+    errors = models.JSONField("错误明细", default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="导入人"
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "花名册导入"
+        verbose_name_plural = "花名册导入"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.unit} {self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def progress(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -1,3 +1,8 @@
-"""API routes of this app: (prefix, viewset, basename), mounted under /api/ by orgportal/urls.py."""
+from .views import CampaignTeamViewSet, PartyOrganisationViewSet, PartyPositionViewSet, TeamMembershipViewSet
 
-ROUTES: list = []
+ROUTES = [
+    ("party/organisations", PartyOrganisationViewSet, "party-organisation"),
+    ("party/positions", PartyPositionViewSet, "party-position"),
+    ("party/teams", CampaignTeamViewSet, "campaign-team"),
+    ("party/team-members", TeamMembershipViewSet, "team-membership"),
+]

@@ -1,3 +1,6 @@
-"""API routes of this app: (prefix, viewset, basename), mounted under /api/ by orgportal/urls.py."""
+from .views import ImportJobViewSet, PersonViewSet
 
-ROUTES: list = []
+ROUTES = [
+    ("people/imports", ImportJobViewSet, "people-import"),
+    ("people", PersonViewSet, "person"),
+]

@@ -1,0 +1,137 @@
+from rest_framework import serializers
+
+from apps.core.api.serializers import ScopedModelSerializer
+
+from ..models import ImportJob, PartyMembership, Person, PoliticalStatusChange, UnitMembership, mask_id_number
+
+
+class PersonSerializer(ScopedModelSerializer):
+    """ID numbers are masked unless the viewset annotated ``pid_visible`` for this row."""
+
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    political_status_display = serializers.CharField(source="get_political_status_display", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "category",
+            "category_display",
+            "rank",
+            "position",
+            "phone",
+            "unit",
+            "unit_name",
+            "political_status",
+            "political_status_display",
+            "party_organisation",
+            "party_group",
+            "is_active",
+            "updated_at",
+        ]
+        read_only_fields = ["unit", "political_status", "party_organisation", "party_group", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not getattr(instance, "pid_visible", False):
+            data["id_number"] = mask_id_number(instance.id_number)
+            data["phone"] = mask_id_number(instance.phone) if instance.phone else ""
+        return data
+
+
+class PersonCreateSerializer(serializers.ModelSerializer):
+    since = serializers.DateField(write_only=True, label="入职（调入）日期")
+
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "category",
+            "rank",
+            "position",
+            "phone",
+            "unit",
+            "political_status",
+            "since",
+        ]
+
+
+class TransferSerializer(serializers.Serializer):
+    to_unit = serializers.IntegerField(label="调入单位 ID")
+    on = serializers.DateField(label="调动日期")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PoliticalStatusChange._meta.get_field("status").choices)
+    on = serializers.DateField()
+    probation_end = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class JoinOrganisationSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField(label="党组织 ID")
+    on = serializers.DateField()
+
+
+class UnitMembershipSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = UnitMembership
+        fields = ["id", "unit", "unit_name", "start_date", "end_date", "note"]
+
+
+class PartyMembershipSerializer(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = PartyMembership
+        fields = ["id", "organisation", "organisation_name", "start_date", "end_date", "note"]
+
+
+class StatusHistorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PoliticalStatusChange
+        fields = ["id", "status", "effective_date", "probation_end", "note"]
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(read_only=True)
+    error_report = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "unit",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "progress",
+            "created_count",
+            "updated_count",
+            "errors",
+            "error_report",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_error_report(self, obj) -> str | None:
+        if not obj.errors:
+            return None
+        return f"/api/people/imports/{obj.pk}/error-report/"
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(label="导入单位 ID")
+    file = serializers.FileField(label="花名册 .xlsx")

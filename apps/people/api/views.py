@@ -1,0 +1,232 @@
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, Case, Value, When
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.viewsets import ScopedModelViewSet, ScopedViewSetMixin
+from apps.core.exports import xlsx_response
+from apps.party.models import PartyOrganisation
+from apps.units.models import Unit
+
+from .. import imports, services
+from ..models import ImportJob, Person, PersonCategory, PoliticalStatus, mask_id_number
+from .serializers import (
+    ImportJobSerializer,
+    ImportUploadSerializer,
+    JoinOrganisationSerializer,
+    PartyMembershipSerializer,
+    PersonCreateSerializer,
+    PersonSerializer,
+    StatusChangeSerializer,
+    StatusHistorySerializer,
+    TransferSerializer,
+    UnitMembershipSerializer,
+)
+
+
+class PersonFilter(django_filters.FilterSet):
+    unit = UnitSubtreeFilter()
+    political_status = django_filters.MultipleChoiceFilter(choices=PoliticalStatus.choices)
+    category = django_filters.ChoiceFilter(choices=PersonCategory.choices)
+    party_organisation = django_filters.NumberFilter(label="党组织 ID")
+    party_group = django_filters.NumberFilter(label="党小组 ID")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Person
+        fields = ["unit", "political_status", "category", "party_organisation", "party_group", "is_active"]
+
+
+def with_pid_visibility(queryset, user):
+    """Annotate ``pid_visible``: may this user see the full ID number? One subquery, no per-row check."""
+    allowed = Person.objects.visible_to(user, "people.view_personal_data").values("pk")
+    return queryset.annotate(
+        pid_visible=Case(
+            When(pk__in=allowed, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+
+
+EXPORT_COLUMNS = [
+    ("name", "姓名"),
+    ("gender_label", "性别"),
+    ("id_number", "身份证号"),
+    ("unit_name", "单位"),
+    ("category_label", "人员类别"),
+    ("position", "职务"),
+    ("rank", "衔级"),
+    ("phone", "联系电话"),
+    ("status_label", "政治面貌"),
+]
+
+
+def person_export_rows(queryset):
+    """Rows for the .xlsx export; ID numbers and phones masked where ``pid_visible`` is false."""
+    for p in queryset.select_related("unit"):
+        visible = getattr(p, "pid_visible", False)
+        yield [
+            p.name,
+            p.get_gender_display(),
+            p.id_number if visible else mask_id_number(p.id_number),
+            p.unit.name,
+            p.get_category_display(),
+            p.position,
+            p.rank,
+            p.phone if visible else mask_id_number(p.phone),
+            p.get_political_status_display(),
+        ]
+
+
+class PersonViewSet(ScopedModelViewSet):
+    """People 人员 in the user's subtree; ID numbers masked without 'view personal data'."""
+
+    queryset = Person.objects.select_related("unit").order_by("unit__path", "name", "pk")
+    lookup_value_regex = r"\d+"
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    search_fields = ["name", "=id_number"]
+    ordering_fields = ["name", "unit__path", "updated_at"]
+    action_permissions = {
+        "transfer": "change",
+        "change_status": "change",
+        "join_organisation": "change",
+        "history": "view",
+        "export": "view",
+    }
+
+    def get_queryset(self):
+        return with_pid_visibility(super().get_queryset(), self.request.user)
+
+    @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
+    def create(self, request, *args, **kwargs):
+        data = PersonCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        unit = Unit.objects.visible_to(request.user, "view").filter(pk=fields.pop("unit").pk).first()
+        if unit is None:
+            raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
+        person = services.person_create(unit=unit, since=fields.pop("since"), actor=request.user, **fields)
+        return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data, status=201)
+
+    def perform_destroy(self, instance):
+        instance.is_active = False  # people leave; their records stay
+        instance.save(update_fields=["is_active", "updated_at"])
+
+    @extend_schema(request=TransferSerializer, responses=PersonSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        person = self.get_object()
+        data = TransferSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        to_unit = (
+            Unit.objects.visible_to(request.user, "view").filter(pk=data.validated_data["to_unit"]).first()
+        )
+        if to_unit is None:
+            raise ValidationError({"to_unit": "调入单位不存在或不在您的管辖范围内。"})
+        services.person_transfer(
+            person=person,
+            to_unit=to_unit,
+            on=data.validated_data["on"],
+            note=data.validated_data["note"],
+            actor=request.user,
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
+
+    @extend_schema(request=StatusChangeSerializer, responses=PersonSerializer)
+    @action(detail=True, methods=["post"], url_path="change-status")
+    def change_status(self, request, pk=None):
+        person = self.get_object()
+        data = StatusChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.person_change_status(person=person, actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
+
+    @extend_schema(request=JoinOrganisationSerializer, responses=PersonSerializer)
+    @action(detail=True, methods=["post"], url_path="join-organisation")
+    def join_organisation(self, request, pk=None):
+        person = self.get_object()
+        data = JoinOrganisationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = (
+            PartyOrganisation.objects.visible_to(request.user, "view")
+            .filter(pk=data.validated_data["organisation"])
+            .first()
+        )
+        if org is None:
+            raise ValidationError({"organisation": "党组织不存在或不在您的管辖范围内。"})
+        services.person_join_organisation(
+            person=person, organisation=org, on=data.validated_data["on"], actor=request.user
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
+
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Dated history: units, party organisations, political status."""
+        person = self.get_object()
+        return Response(
+            {
+                "units": UnitMembershipSerializer(
+                    person.unit_memberships.select_related("unit"), many=True
+                ).data,
+                "party": PartyMembershipSerializer(
+                    person.party_memberships.select_related("organisation"), many=True
+                ).data,
+                "status": StatusHistorySerializer(person.status_changes.all(), many=True).data,
+            }
+        )
+
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The filtered list as .xlsx."""
+        queryset = self.filter_queryset(self.get_queryset())
+        return xlsx_response(
+            filename="人员名单.xlsx",
+            headers=[t for _, t in EXPORT_COLUMNS],
+            rows=person_export_rows(queryset),
+        )
+
+
+class ImportJobViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Roster imports 花名册导入: upload, follow progress, download the error report."""
+
+    queryset = ImportJob.objects.order_by("-created_at")
+    serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser]
+    action_permissions = {"create": "people.add_person", "error_report": "view", "template": "view"}
+
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        data = ImportUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = Unit.objects.visible_to(request.user, "view").filter(pk=data.validated_data["unit"]).first()
+        if unit is None:
+            raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
+        job = imports.roster_import_start(file=data.validated_data["file"], unit=unit, actor=request.user)
+        job.refresh_from_db()
+        code = (
+            status.HTTP_201_CREATED if job.status != ImportJob.Status.FAILED else status.HTTP_400_BAD_REQUEST
+        )
+        return Response(ImportJobSerializer(job).data, status=code)
+
+    @action(detail=True, methods=["get"], url_path="error-report")
+    def error_report(self, request, pk=None):
+        job = self.get_object()
+        return xlsx_response(
+            filename=f"导入错误报告-{job.pk}.xlsx",
+            headers=["行号", "列", "错误信息"],
+            rows=imports.error_report_rows(job),
+        )
+
+    @action(detail=False, methods=["get"])
+    def template(self, request):
+        """An empty roster with the expected header row."""
+        return xlsx_response(filename="花名册模板.xlsx", headers=imports.template_rows(), rows=[])

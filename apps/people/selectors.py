@@ -1,0 +1,43 @@
+"""Read-side figures on people, computed in SQL from the scoped queryset."""
+
+from django.db.models import Count, Q
+
+from apps.units.models import Unit
+
+from .models import PARTY_MEMBER_STATUSES, Person, PersonCategory, PoliticalStatus
+
+
+def membership_figures(*, user, root: Unit) -> dict:
+    """People by category and political status under ``root``, and per direct child unit."""
+    people = Person.objects.visible_to(user, "view").filter(is_active=True, unit__path__startswith=root.path)
+    by_category = dict(people.order_by().values_list("category").annotate(n=Count("id")))
+    by_status = dict(people.order_by().values_list("political_status").annotate(n=Count("id")))
+    children = list(
+        Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True)
+    )
+    step = len(root.path) + 4
+    from django.db.models.functions import Substr
+
+    per_prefix = {
+        row["prefix"]: row
+        for row in people.order_by()
+        .annotate(prefix=Substr("unit__path", 1, step))
+        .values("prefix")
+        .annotate(
+            people=Count("id"),
+            party_members=Count("id", filter=Q(political_status__in=PARTY_MEMBER_STATUSES)),
+        )
+    }
+    return {
+        "by_category": {label: by_category.get(code, 0) for code, label in PersonCategory.choices},
+        "by_status": {label: by_status.get(code, 0) for code, label in PoliticalStatus.choices},
+        "per_child": [
+            {
+                "unit_id": child.pk,
+                "unit_name": child.name,
+                "people": per_prefix.get(child.path, {}).get("people", 0),
+                "party_members": per_prefix.get(child.path, {}).get("party_members", 0),
+            }
+            for child in children
+        ],
+    }
