@@ -1,6 +1,8 @@
 """Party organisations 党组织: their own tree, each node attached to a command unit."""
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -33,6 +35,11 @@ class TeamKind(models.TextChoices):
 class PartyOrganisationQuerySet(ScopedQuerySetMixin, MP_NodeQuerySet):
     def open(self):
         return self.filter(closed_on__isnull=True)
+
+    def with_parent_id(self):
+        """Annotate ``parent_pk`` in the same query (no per-row ``get_parent()``)."""
+        parent = PartyOrganisation.objects.filter(path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - 4))
+        return self.annotate(parent_pk=Subquery(parent.values("pk")[:1]))
 
 
 class PartyOrganisationManager(MP_NodeManager.from_queryset(PartyOrganisationQuerySet)):

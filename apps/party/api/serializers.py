@@ -29,6 +29,8 @@ class PartyOrganisationSerializer(ScopedModelSerializer):
         read_only_fields = ["kind", "unit", "closed_on"]
 
     def get_parent(self, obj) -> int | None:
+        if hasattr(obj, "parent_pk"):
+            return obj.parent_pk
         parent = obj.get_parent()
         return parent.pk if parent else None
 

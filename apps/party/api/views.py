@@ -38,6 +38,9 @@ class PartyOrganisationViewSet(ScopedModelViewSet):
     filterset_class = PartyOrganisationFilter
     search_fields = ["name"]
 
+    def get_queryset(self):
+        return super().get_queryset().with_parent_id()
+
     @extend_schema(request=PartyOrganisationCreateSerializer, responses={201: PartyOrganisationSerializer})
     def create(self, request, *args, **kwargs):
         data = PartyOrganisationCreateSerializer(data=request.data)
