@@ -1,0 +1,50 @@
+"""The demo corps loads end to end and shows what the seed reports describe."""
+
+import pytest
+from django.db import transaction
+
+from apps.core.demo import demo_load
+from apps.party.models import CampaignTeam, PartyOrganisation
+from apps.people.models import Person
+from apps.units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo_corps(django_db_setup, django_db_blocker):
+    """Load the demo once for this module inside a transaction that is rolled back at the end."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield demo_load(seed=7)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_corps, db):
+    return demo_corps
+
+
+def test_station_demo_user_sees_only_the_station(demo):
+    user = demo["users"]["demo_huizhi"]
+    station = Unit.objects.get(code="GZ-ZY-HH-HZ")
+    visible = Person.objects.visible_to(user, "view")
+    assert visible.exists()
+    assert all(p.unit.path.startswith(station.path) for p in visible.select_related("unit"))
+
+
+def test_every_station_has_a_branch_and_people(demo):
+    for station in Unit.objects.filter(kind="station"):
+        assert PartyOrganisation.objects.filter(unit=station, kind="branch").exists(), station
+        assert Person.objects.filter(unit__path__startswith=station.path).count() >= 9
+
+
+def test_temporary_branch_and_commando_of_the_seed_report_exist(demo):
+    temp = PartyOrganisation.objects.get(name="防疫一线临时党支部")
+    assert temp.kind == "temporary_branch" and temp.unit.code == "SX-CZ-TQ"
+    assert temp.memberships.count() > 0
+    assert CampaignTeam.objects.filter(kind="commando", organisation=temp).exists()
