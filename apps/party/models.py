@@ -38,7 +38,9 @@ class PartyOrganisationQuerySet(ScopedQuerySetMixin, MP_NodeQuerySet):
 
     def with_parent_id(self):
         """Annotate ``parent_pk`` in the same query (no per-row ``get_parent()``)."""
-        parent = PartyOrganisation.objects.filter(path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - 4))
+        parent = PartyOrganisation.objects.filter(
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - 4)
+        )
         return self.annotate(parent_pk=Subquery(parent.values("pk")[:1]))
 
 
