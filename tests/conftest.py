@@ -28,6 +28,12 @@ def _no_axes_lockouts(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Test users are made by the hundred; PBKDF2's deliberate slowness only costs CI time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db):
     return build_tree()

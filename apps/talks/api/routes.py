@@ -1,3 +1,8 @@
-"""API routes of this app: (prefix, viewset, basename), mounted under /api/ by orgportal/urls.py."""
+from .views import FollowUpViewSet, TalkContentAccessViewSet, TalkPolicyViewSet, TalkRecordViewSet
 
-ROUTES: list = []
+ROUTES = [
+    ("talks/records", TalkRecordViewSet, "talk-record"),
+    ("talks/followups", FollowUpViewSet, "talk-followup"),
+    ("talks/policies", TalkPolicyViewSet, "talk-policy"),
+    ("talks/content-reads", TalkContentAccessViewSet, "talk-content-read"),
+]

@@ -1,0 +1,252 @@
+import datetime
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from apps.core.exports import xlsx_response
+from apps.people.models import Person
+from apps.units.models import Unit
+
+from .. import services
+from ..content import log_reads, with_content_readable
+from ..models import FollowUp, TalkContentAccess, TalkKind, TalkPolicy, TalkRecord
+from ..selectors import coverage_for_unit, coverage_per_child, period_bounds, uncovered_people
+from .serializers import (
+    CompleteSerializer,
+    FollowUpSerializer,
+    ShareSerializer,
+    TalkContentAccessSerializer,
+    TalkPolicySerializer,
+    TalkRecordInputSerializer,
+    TalkRecordSerializer,
+    TalkRecordUpdateSerializer,
+)
+
+
+class TalkRecordFilter(django_filters.FilterSet):
+    unit = UnitSubtreeFilter()
+    kind = django_filters.MultipleChoiceFilter(choices=TalkKind.choices)
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    talker = django_filters.CharFilter(field_name="talker__username")
+    followup_status = django_filters.ChoiceFilter(
+        field_name="followups__status", choices=FollowUp.Status.choices, distinct=True
+    )
+    person = django_filters.NumberFilter()
+
+    class Meta:
+        model = TalkRecord
+        fields = ["unit", "kind", "date_from", "date_to", "talker", "followup_status", "person"]
+
+
+EXPORT_HEADERS = [
+    "谈话日期",
+    "谈话类型",
+    "谈话对象",
+    "所在单位",
+    "谈话人",
+    "地点",
+    "有苗头性问题",
+    "跟进事项（待落实）",
+]
+
+
+def talk_export_rows(queryset):
+    """Metadata only: content never leaves the portal in an export."""
+    for r in queryset:
+        open_items = sum(1 for f in r.followups.all() if f.status == FollowUp.Status.OPEN)
+        yield [
+            r.date,
+            r.get_kind_display(),
+            r.person.name,
+            r.unit.name,
+            r.talker.username,
+            r.place,
+            "是" if r.has_warning_signs else "否",
+            open_items,
+        ]
+
+
+class TalkRecordViewSet(ScopedModelViewSet):
+    """Talk records 谈心谈话. Lists and details carry content only for entitled readers; each
+    read of content is logged. Searching inside content is not offered (it is encrypted)."""
+
+    queryset = TalkRecord.objects.select_related("person", "unit", "talker").prefetch_related(
+        Prefetch("followups", queryset=FollowUp.objects.select_related("owner"))
+    )
+    serializer_class = TalkRecordSerializer
+    filterset_class = TalkRecordFilter
+    search_fields = ["person__name", "place", "talker__username"]
+    ordering_fields = ["date", "created_at"]
+    action_permissions = {"mine": "view", "coverage": "view", "export": "view", "share": "view"}
+
+    def get_queryset(self):
+        return with_content_readable(super().get_queryset(), self.request.user)
+
+    def _with_content(self, records, data):
+        readable = [r for r in records if getattr(r, "content_readable", False)]
+        log_reads(self.request.user, readable, "api")
+        by_pk = {r.pk: r for r in readable}
+        for item in data:
+            record = by_pk.get(item["id"])
+            if record is not None:
+                item["content"] = record.decrypted_content()
+                texts = {f.pk: f.decrypted_text() for f in record.followups.all()}
+                for f in item["followups"]:
+                    f.update(texts.get(f["id"], {}))
+        return data
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        records = page if page is not None else list(queryset)
+        data = self._with_content(records, self.get_serializer(records, many=True).data)
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        return Response(self._with_content([record], [self.get_serializer(record).data])[0])
+
+    @extend_schema(request=TalkRecordInputSerializer, responses={201: TalkRecordSerializer})
+    def create(self, request, *args, **kwargs):
+        data = TalkRecordInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        person = Person.objects.visible_to(request.user, "view").filter(pk=fields.pop("person")).first()
+        if person is None:
+            raise ValidationError({"person": "谈话对象不存在或不在您的管辖范围内。"})
+        record = services.talk_record(person=person, talker=request.user, actor=request.user, **fields)
+        return self.retrieve_response(record, status=201)
+
+    def retrieve_response(self, record, status=200):
+        record = self.get_queryset().get(pk=record.pk)
+        return Response(self._with_content([record], [self.get_serializer(record).data])[0], status=status)
+
+    @extend_schema(request=TalkRecordUpdateSerializer, responses=TalkRecordSerializer)
+    def update(self, request, *args, **kwargs):
+        record = self.get_object()
+        data = TalkRecordUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        for name, value in data.validated_data.items():
+            setattr(record, name, value)
+        record.save()
+        return self.retrieve_response(record)
+
+    @action(detail=False, methods=["get"])
+    def mine(self, request):
+        """我的谈话: the talks this user held."""
+        queryset = self.filter_queryset(self.get_queryset().filter(talker=request.user))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(
+            self._with_content(page, self.get_serializer(page, many=True).data)
+        )
+
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        return xlsx_response(
+            filename="谈心谈话记录.xlsx", headers=EXPORT_HEADERS, rows=talk_export_rows(queryset)
+        )
+
+    @extend_schema(request=ShareSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def share(self, request, pk=None):
+        record = self.get_object()
+        data = ShareSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.talk_share(record=record, reader=data.validated_data["reader"], actor=request.user)
+        return Response(status=204)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", int, description="单位 ID（默认：您的最高授权单位）"),
+            OpenApiParameter("date", datetime.date, description="周期内任一日期（默认今天）"),
+            OpenApiParameter("period", str, enum=["month", "quarter"]),
+        ]
+    )
+    @action(detail=False, methods=["get"])
+    def coverage(self, request):
+        """覆盖率: per child unit, with the people not yet talked with."""
+        units = Unit.objects.visible_to(request.user, "view")
+        unit = (
+            units.filter(pk=request.query_params["unit"]).first()
+            if request.query_params.get("unit", "").isdigit()
+            else units.order_by("depth", "path").first()
+        )
+        if unit is None:
+            raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
+        try:
+            day = (
+                datetime.date.fromisoformat(request.query_params.get("date", ""))
+                if request.query_params.get("date")
+                else timezone.localdate()
+            )
+        except ValueError as exc:
+            raise ValidationError({"date": "日期格式应为 YYYY-MM-DD。"}) from exc
+        period = request.query_params.get("period", TalkPolicy.Period.QUARTER)
+        if period not in TalkPolicy.Period.values:
+            raise ValidationError({"period": "周期应为 month 或 quarter。"})
+        start, end = period_bounds(period, day)
+        args = {"user": request.user, "period_start": start, "period_end": end}
+        missing = uncovered_people(root=unit, **args)[:500]
+        return Response(
+            {
+                "unit": coverage_for_unit(unit=unit, **args),
+                "period_start": start,
+                "period_end": end,
+                "children": coverage_per_child(root=unit, **args),
+                "uncovered": [{"id": p.pk, "name": p.name, "unit_name": p.unit.name} for p in missing],
+            }
+        )
+
+
+class FollowUpViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Follow-ups: metadata for anyone in scope; ``mine`` for their owner; ``complete``."""
+
+    queryset = FollowUp.objects.select_related("owner", "record")
+    serializer_class = FollowUpSerializer
+    filterset_fields = ["status", "record"]
+    action_permissions = {"mine": "view", "complete": "view"}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.filter(owner=self.request.user) if self.action == "mine" else queryset
+
+    @action(detail=False, methods=["get"])
+    def mine(self, request):
+        """我的跟进事项, overdue first."""
+        queryset = self.filter_queryset(self.get_queryset()).order_by("status", "due_date")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=CompleteSerializer, responses=FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        followup = self.get_object()
+        data = CompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        followup = services.followup_complete(followup=followup, actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(followup).data)
+
+
+class TalkPolicyViewSet(ScopedModelViewSet):
+    queryset = TalkPolicy.objects.select_related("unit").order_by("unit__path")
+    serializer_class = TalkPolicySerializer
+
+
+class TalkContentAccessViewSet(ScopedReadOnlyViewSet):
+    """The log of content reads (for HQ review)."""
+
+    queryset = TalkContentAccess.objects.select_related("user").order_by("-accessed_at")
+    serializer_class = TalkContentAccessSerializer
+    filterset_fields = ["record", "channel"]
