@@ -47,13 +47,10 @@ def followup_add(
 def followup_complete(
     *, followup: FollowUp, actor, outcome: str = "", on: datetime.date | None = None
 ) -> FollowUp:
-    """Mark a follow-up done: its owner, the talker, or someone who may change talk records there."""
+    """Mark a follow-up done: only its owner or the talker who set it."""
     followup = FollowUp.objects.select_for_update().select_related("record").get(pk=followup.pk)
-    allowed = actor.pk in (followup.owner_id, followup.record.talker_id) or actor.has_perm(
-        "talks.change_followup", followup
-    )
-    if not allowed:
-        raise PermissionDenied("只有责任人、谈话人或有权限的管理员可以办结跟进事项。")
+    if actor.pk not in (followup.owner_id, followup.record.talker_id):
+        raise PermissionDenied("只有责任人或谈话人可以办结跟进事项。")
     if followup.status != FollowUp.Status.OPEN:
         raise ValidationError({"status": "该跟进事项已办结或取消。"})
     followup.status = FollowUp.Status.DONE

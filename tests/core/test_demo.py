@@ -48,3 +48,20 @@ def test_temporary_branch_and_commando_of_the_seed_report_exist(demo):
     assert temp.kind == "temporary_branch" and temp.unit.code == "SX-CZ-TQ"
     assert temp.memberships.count() > 0
     assert CampaignTeam.objects.filter(kind="commando", organisation=temp).exists()
+
+
+def test_demo_talks_show_coverage_gaps_and_overdue_followups(demo):
+    from django.utils import timezone
+
+    from apps.talks.models import CoverageSnapshot, FollowUp, TalkRecord
+    from apps.talks.selectors import coverage_for_unit, period_bounds
+
+    user = demo["users"]["demo_zunyi_secretary"]
+    start, end = period_bounds("quarter", timezone.localdate())
+    figures = coverage_for_unit(
+        user=user, unit=Unit.objects.get(code="GZ-ZY"), period_start=start, period_end=end
+    )
+    assert 0 < figures["covered"] < figures["people"]
+    assert TalkRecord.objects.visible_to(demo["users"]["demo_huizhi"], "view").exists()
+    assert FollowUp.objects.filter(status="open", due_date__lt=timezone.localdate()).exists()
+    assert CoverageSnapshot.objects.filter(unit__code="XFJ").exists()

@@ -1,7 +1,7 @@
 import datetime
 
 import django_filters
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -133,6 +133,8 @@ class TalkRecordViewSet(ScopedModelViewSet):
     @extend_schema(request=TalkRecordUpdateSerializer, responses=TalkRecordSerializer)
     def update(self, request, *args, **kwargs):
         record = self.get_object()
+        if record.talker_id != request.user.pk and not record.content_readable:
+            raise PermissionDenied("只有谈话人或有权查阅谈话内容的人员可以修改谈话记录。")
         data = TalkRecordUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         for name, value in data.validated_data.items():
