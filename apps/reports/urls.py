@@ -1,3 +1,6 @@
-"""Non-API pages of this app, mounted under /<app>/ by orgportal/urls.py."""
+from django.urls import path
 
-urlpatterns: list = []
+from .views import unit_meetings_ics
+
+app_name = "reports"
+urlpatterns = [path("units/<int:unit_id>/meetings.ics", unit_meetings_ics, name="unit-meetings-ics")]

@@ -65,3 +65,12 @@ def test_demo_talks_show_coverage_gaps_and_overdue_followups(demo):
     assert TalkRecord.objects.visible_to(demo["users"]["demo_huizhi"], "view").exists()
     assert FollowUp.objects.filter(status="open", due_date__lt=timezone.localdate()).exists()
     assert CoverageSnapshot.objects.filter(unit__code="XFJ").exists()
+
+
+def test_demo_reports_have_missing_and_late_days(demo):
+    from apps.reports.models import DailyCompliance, Decision, Meeting
+
+    statuses = set(DailyCompliance.objects.values_list("status", flat=True))
+    assert {"missing", "late", "on_time"} <= statuses
+    assert Meeting.objects.values("kind").distinct().count() >= 5
+    assert any(d.outside_meeting for d in Decision.objects.select_related("meeting"))

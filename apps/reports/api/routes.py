@@ -1,3 +1,19 @@
-"""API routes of this app: (prefix, viewset, basename), mounted under /api/ by orgportal/urls.py."""
+from .views import (
+    DailyComplianceViewSet,
+    DecisionViewSet,
+    DeliberationListViewSet,
+    GroupWeeklyReportViewSet,
+    MeetingViewSet,
+    ResponsibilityItemViewSet,
+    ZeroReportViewSet,
+)
 
-ROUTES: list = []
+ROUTES = [
+    ("reports/zero-reports", ZeroReportViewSet, "zero-report"),
+    ("reports/compliance", DailyComplianceViewSet, "daily-compliance"),
+    ("reports/group-weekly", GroupWeeklyReportViewSet, "group-weekly-report"),
+    ("reports/meetings", MeetingViewSet, "meeting"),
+    ("reports/decisions", DecisionViewSet, "decision"),
+    ("reports/deliberation-lists", DeliberationListViewSet, "deliberation-list"),
+    ("reports/responsibilities", ResponsibilityItemViewSet, "responsibility-item"),
+]

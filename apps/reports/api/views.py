@@ -1,0 +1,225 @@
+import datetime
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
+from apps.core.exports import xlsx_response
+from apps.units.models import Unit
+
+from .. import selectors, services
+from ..models import (
+    Attendance,
+    DailyCompliance,
+    Decision,
+    DeliberationList,
+    GroupWeeklyReport,
+    Meeting,
+    ResponsibilityItem,
+    ZeroReport,
+)
+from .serializers import (
+    DailyComplianceSerializer,
+    DecisionSerializer,
+    DeliberationListSerializer,
+    GroupWeeklyReportSerializer,
+    MeetingSerializer,
+    ResponsibilityItemSerializer,
+    ZeroReportSerializer,
+)
+
+
+def _unit_param(request):
+    units = Unit.objects.visible_to(request.user, "view")
+    raw = request.query_params.get("unit", "")
+    unit = units.filter(pk=raw).first() if raw.isdigit() else units.order_by("depth", "path").first()
+    if unit is None:
+        raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
+    return unit
+
+
+def _date_param(request, name, default):
+    raw = request.query_params.get(name)
+    if not raw:
+        return default
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError({name: "日期格式应为 YYYY-MM-DD。"}) from exc
+
+
+class ZeroReportFilter(django_filters.FilterSet):
+    unit = UnitSubtreeFilter()
+    date_from = django_filters.DateFilter(field_name="report_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="report_date", lookup_expr="lte")
+
+    class Meta:
+        model = ZeroReport
+        fields = ["unit", "date_from", "date_to", "is_late", "nothing_to_report"]
+
+
+class ZeroReportViewSet(ScopedModelViewSet):
+    """Daily zero-reports 每日零报告. Filing twice for a day replaces that day's items."""
+
+    queryset = ZeroReport.objects.select_related("unit", "filed_by").prefetch_related("items")
+    serializer_class = ZeroReportSerializer
+    filterset_class = ZeroReportFilter
+    action_permissions = {"compliance": "view", "missing_today": "view", "export": "view"}
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
+        data = ZeroReportSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        report = services.zero_report_file(
+            unit=fields["unit"],
+            report_date=fields["report_date"],
+            items=fields.get("items", []),
+            note=fields.get("note", ""),
+            actor=request.user,
+        )
+        return Response(ZeroReportSerializer(self.get_queryset().get(pk=report.pk)).data, status=201)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unit", int),
+            OpenApiParameter("start", datetime.date),
+            OpenApiParameter("end", datetime.date),
+        ]
+    )
+    @action(detail=False, methods=["get"])
+    def compliance(self, request):
+        """报送率 per child unit over a date range (default: the last 30 days)."""
+        unit = _unit_param(request)
+        end = _date_param(request, "end", timezone.localdate())
+        start = _date_param(request, "start", end - datetime.timedelta(days=29))
+        if start > end:
+            raise ValidationError({"start": "开始日期不能晚于结束日期。"})
+        return Response(
+            {
+                "unit": unit.pk,
+                "start": start,
+                "end": end,
+                "children": selectors.compliance_per_child(
+                    user=request.user, root=unit, start=start, end=end
+                ),
+            }
+        )
+
+    @extend_schema(parameters=[OpenApiParameter("unit", int)])
+    @action(detail=False, methods=["get"], url_path="missing-today")
+    def missing_today(self, request):
+        """今日未报单位."""
+        return Response(selectors.missing_today(user=request.user, root=_unit_param(request)))
+
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        rows = (
+            [
+                r.report_date,
+                r.unit.name,
+                "是" if r.nothing_to_report else "否",
+                r.items.count(),
+                "是" if r.is_late else "否",
+                r.filed_by.username,
+            ]
+            for r in self.filter_queryset(self.get_queryset())
+        )
+        return xlsx_response(
+            filename="每日零报告.xlsx",
+            headers=["日期", "单位", "零报告", "事项数", "逾期", "报送人"],
+            rows=rows,
+        )
+
+
+class DailyComplianceViewSet(ScopedReadOnlyViewSet):
+    queryset = DailyCompliance.objects.select_related("unit")
+    serializer_class = DailyComplianceSerializer
+    filterset_fields = ["date", "status", "unit"]
+
+
+class GroupWeeklyReportViewSet(ScopedModelViewSet):
+    queryset = GroupWeeklyReport.objects.select_related("group", "filed_by")
+    serializer_class = GroupWeeklyReportSerializer
+    filterset_fields = ["group", "week_start"]
+    action_permissions = {"overdue": "view"}
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            instance = serializer.save(filed_by=self.request.user)
+            self._check_saved(instance, "add")
+
+    @extend_schema(parameters=[OpenApiParameter("branch", int, required=True)])
+    @action(detail=False, methods=["get"])
+    def overdue(self, request):
+        """Groups of a branch that have not reported last week."""
+        from apps.party.models import PartyOrganisation
+
+        raw = request.query_params.get("branch", "")
+        branch = (
+            PartyOrganisation.objects.visible_to(request.user, "view").filter(pk=raw).first()
+            if raw.isdigit()
+            else None
+        )
+        if branch is None:
+            raise ValidationError({"branch": "党支部不存在或不在您的管辖范围内。"})
+        return Response(selectors.overdue_weekly_reports(user=request.user, branch=branch))
+
+
+class MeetingFilter(django_filters.FilterSet):
+    unit = UnitSubtreeFilter(unit_path_field="organisation__unit__path")
+    date_from = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Meeting
+        fields = ["unit", "kind", "organisation", "date_from", "date_to"]
+
+
+class MeetingViewSet(ScopedModelViewSet):
+    queryset = Meeting.objects.select_related("organisation").prefetch_related(
+        Prefetch("attendances", queryset=Attendance.objects.select_related("person"))
+    )
+    serializer_class = MeetingSerializer
+    filterset_class = MeetingFilter
+    search_fields = ["topic"]
+
+
+class DecisionViewSet(ScopedModelViewSet):
+    queryset = Decision.objects.select_related("organisation", "meeting", "item")
+    serializer_class = DecisionSerializer
+    filterset_fields = ["organisation", "meeting", "item"]
+
+
+class DeliberationListViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reference data: the 必议 lists (edited in the admin)."""
+
+    queryset = DeliberationList.objects.prefetch_related("items").order_by("pk")
+    serializer_class = DeliberationListSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+
+class ResponsibilityItemViewSet(ScopedModelViewSet):
+    queryset = ResponsibilityItem.objects.select_related("organisation", "assignee")
+    serializer_class = ResponsibilityItemSerializer
+    filterset_fields = ["organisation", "year", "kind"]
+    action_permissions = {"completion": "view"}
+
+    @extend_schema(parameters=[OpenApiParameter("unit", int), OpenApiParameter("year", int)])
+    @action(detail=False, methods=["get"])
+    def completion(self, request):
+        year = request.query_params.get("year", "")
+        year = int(year) if year.isdigit() else timezone.localdate().year
+        return Response(
+            selectors.responsibility_completion(user=request.user, root=_unit_param(request), year=year)
+        )

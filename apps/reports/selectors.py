@@ -1,0 +1,121 @@
+"""Read-side figures on reports, in SQL from the scoped querysets."""
+
+import datetime
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from apps.units.models import Unit
+
+from .models import DailyCompliance, GroupWeeklyReport, ResponsibilityItem, ZeroReport
+from .services import deadline_of, reporting_rules
+
+
+def compliance_per_child(*, user, root: Unit, start: datetime.date, end: datetime.date) -> list[dict]:
+    """Swept days per direct child of ``root`` (its subtree): expected, filed, late; 2 queries."""
+    step = len(root.path) + 4
+    rows = (
+        DailyCompliance.objects.visible_to(user, "view")
+        .filter(date__range=(start, end), unit__path__startswith=root.path)
+        .order_by()
+        .annotate(prefix=Substr("unit__path", 1, step))
+        .values("prefix")
+        .annotate(
+            expected=Count("id"),
+            filed=Count("id", filter=~Q(status=DailyCompliance.Status.MISSING)),
+            late=Count("id", filter=Q(status=DailyCompliance.Status.LATE)),
+        )
+    )
+    by_prefix = {r["prefix"]: r for r in rows}
+    result = []
+    for child in Unit.objects.filter(
+        path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
+    ).order_by("path"):
+        r = by_prefix.get(child.path, {"expected": 0, "filed": 0, "late": 0})
+        pct = round(100 * r["filed"] / r["expected"], 1) if r["expected"] else 100.0
+        result.append(
+            {
+                "unit_id": child.pk,
+                "unit_name": child.name,
+                "expected": r["expected"],
+                "filed": r["filed"],
+                "late": r["late"],
+                "compliance_pct": pct,
+            }
+        )
+    return result
+
+
+def missing_today(*, user, root: Unit, now=None) -> list[dict]:
+    """Reporting units under ``root`` (in the user's scope) with no report today, live."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    units = list(
+        Unit.objects.visible_to(user, "view")
+        .filter(path__startswith=root.path, dissolved_on__isnull=True)
+        .order_by("path")
+    )
+    rules = reporting_rules(units)
+    filed = set(
+        ZeroReport.objects.filter(report_date=today, unit__in=units).values_list("unit_id", flat=True)
+    )
+    return [
+        {
+            "unit_id": u.pk,
+            "unit_name": u.name,
+            "deadline": deadline_of(today, rules[u.pk][1]),
+            "overdue": deadline_of(today, rules[u.pk][1]) <= now,
+        }
+        for u in units
+        if rules[u.pk][0] and u.pk not in filed
+    ]
+
+
+def overdue_weekly_reports(*, user, branch, today=None) -> list[dict]:
+    """Party groups of ``branch`` without a report for the last finished week."""
+    today = today or timezone.localdate()
+    last_week = today - datetime.timedelta(days=today.weekday() + 7)
+    groups = branch.get_children().filter(kind="party_group", closed_on__isnull=True).visible_to(user, "view")
+    reported = set(
+        GroupWeeklyReport.objects.filter(group__in=groups, week_start=last_week).values_list(
+            "group_id", flat=True
+        )
+    )
+    return [
+        {"group_id": g.pk, "group_name": g.name, "week_start": last_week}
+        for g in groups
+        if g.pk not in reported
+    ]
+
+
+def responsibility_completion(*, user, root: Unit, year: int) -> list[dict]:
+    """六责 completion per direct child of ``root``: items, done, overdue."""
+    today = timezone.localdate()
+    step = len(root.path) + 4
+    rows = (
+        ResponsibilityItem.objects.visible_to(user, "view")
+        .filter(year=year, organisation__unit__path__startswith=root.path)
+        .order_by()
+        .annotate(prefix=Substr("organisation__unit__path", 1, step))
+        .values("prefix")
+        .annotate(
+            items=Count("id"),
+            done=Count("id", filter=Q(completed_on__isnull=False)),
+            overdue=Count("id", filter=Q(completed_on__isnull=True, due_date__lt=today)),
+        )
+    )
+    by_prefix = {r["prefix"]: r for r in rows}
+    return [
+        {
+            "unit_id": c.pk,
+            "unit_name": c.name,
+            **{k: by_prefix.get(c.path, {}).get(k, 0) for k in ("items", "done", "overdue")},
+        }
+        for c in Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("path")
+    ]
+
+
+def attendance_rate(meeting) -> float | None:
+    counts = meeting.attendances.aggregate(total=Count("id"), present=Count("id", filter=Q(present=True)))
+    return round(100 * counts["present"] / counts["total"], 1) if counts["total"] else None
