@@ -1,0 +1,331 @@
+"""Commendations 表彰奖励: award kinds, quotas, nominations and their decisions, orders, models."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from apps.core.scoping import ScopedModel
+
+
+class AwardKind(models.Model):
+    """An award and the unit kind whose approval makes it final (reference data)."""
+
+    code = models.CharField("代码", max_length=30, unique=True)
+    name = models.CharField("名称", max_length=40)
+    approving_kind = models.CharField(
+        "审批层级", max_length=12, help_text="单位类别：detachment、corps、bureau…"
+    )
+    collective = models.BooleanField("集体奖项", default=False)
+    notice_days = models.PositiveSmallIntegerField("公示天数", default=5)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "奖项"
+        verbose_name_plural = "奖项"
+        ordering = ["order"]
+
+    def __str__(self):
+        return self.name
+
+
+class Quota(ScopedModel):
+    """名额: how many of an award a unit's subtree may receive in a year."""
+
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.CASCADE, related_name="award_quotas", verbose_name="单位"
+    )
+    award_kind = models.ForeignKey(
+        AwardKind, on_delete=models.PROTECT, related_name="quotas", verbose_name="奖项"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    limit = models.PositiveIntegerField("名额")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "表彰名额"
+        verbose_name_plural = "表彰名额"
+        constraints = [models.UniqueConstraint(fields=["unit", "award_kind", "year"], name="one_quota")]
+
+    def __str__(self):
+        return f"{self.unit} {self.year} {self.award_kind}：{self.limit}"
+
+
+class Nomination(ScopedModel):
+    """A nomination for an award, drafted by a unit, climbing the tree to its approving level."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "待审核"
+        APPROVING = "approving", "审批中"
+        NOTICE = "notice", "公示中"
+        OBJECTED = "objected", "公示异议处理中"
+        AWARDED = "awarded", "已授予"
+        REJECTED = "rejected", "未通过"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="nominations", verbose_name="推荐单位"
+    )
+    award_kind = models.ForeignKey(
+        AwardKind, on_delete=models.PROTECT, related_name="nominations", verbose_name="奖项"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    subject_person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nominations",
+        verbose_name="推荐人选",
+    )
+    subject_unit = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="推荐集体（单位）",
+    )
+    subject_organisation = models.ForeignKey(
+        "party.PartyOrganisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nominations",
+        verbose_name="推荐集体（党组织）",
+    )
+    deeds = models.TextField("先进事迹", max_length=20000)
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    current_level = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="当前审批单位",
+    )
+    waiting_since = models.DateTimeField("进入当前环节时间", null=True, blank=True)
+    notice_ends_on = models.DateField("公示截止日期", null=True, blank=True)
+    priority = models.BooleanField("优先推荐（年度先进党小组成员等）", default=False)
+    source_note = models.CharField("推荐依据", max_length=200, blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="起草人"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    order = models.ForeignKey(
+        "AwardOrder",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="nominations",
+        verbose_name="表彰通报",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "表彰推荐"
+        verbose_name_plural = "表彰推荐"
+        ordering = ["-created_at"]
+        permissions = [
+            ("review_nomination", "可以审核表彰推荐（党组织审核）"),
+            ("approve_nomination", "可以审批表彰推荐"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "current_level"], name="nomination_inbox"),
+            models.Index(fields=["award_kind", "year", "status"], name="nomination_quota"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        subject_person__isnull=False,
+                        subject_unit__isnull=True,
+                        subject_organisation__isnull=True,
+                    )
+                    | models.Q(
+                        subject_person__isnull=True,
+                        subject_unit__isnull=False,
+                        subject_organisation__isnull=True,
+                    )
+                    | models.Q(
+                        subject_person__isnull=True,
+                        subject_unit__isnull=True,
+                        subject_organisation__isnull=False,
+                    )
+                ),
+                name="nomination_one_subject",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.award_kind}：{self.subject_name}"
+
+    @property
+    def subject_name(self) -> str:
+        subject = self.subject_person or self.subject_unit or self.subject_organisation
+        return str(subject) if subject else "—"
+
+
+class Decision(ScopedModel):
+    """One step of a nomination: who, when, from which state to which, at what level, why."""
+
+    scope_field = "nomination__unit"
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="decisions", verbose_name="推荐"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代理对象",
+    )
+    action = models.CharField("操作", max_length=20)
+    from_status = models.CharField("原状态", max_length=12)
+    to_status = models.CharField("新状态", max_length=12)
+    level = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="层级"
+    )
+    comment = models.TextField("意见", blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审批记录"
+        verbose_name_plural = "审批记录"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
+
+class Attachment(ScopedModel):
+    scope_field = "nomination__unit"
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="attachments", verbose_name="推荐"
+    )
+    file = models.FileField("附件", upload_to="nominations/%Y/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "证明材料"
+        verbose_name_plural = "证明材料"
+
+    def __str__(self):
+        return self.file.name
+
+
+class Objection(ScopedModel):
+    """An objection 异议 raised during public notice; it holds the nomination until resolved."""
+
+    scope_field = "nomination__unit"
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", "待处理"
+        UPHELD = "upheld", "异议成立"
+        DISMISSED = "dismissed", "异议不成立"
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="objections", verbose_name="推荐"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="提出人"
+    )
+    reason = models.TextField("异议内容")
+    outcome = models.CharField("处理结果", max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    resolution = models.TextField("处理意见", blank=True)
+    raised_at = models.DateTimeField("提出时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "公示异议"
+        verbose_name_plural = "公示异议"
+
+    def __str__(self):
+        return f"异议 #{self.pk}（{self.get_outcome_display()}）"
+
+
+class Delegation(models.Model):
+    """An approver lets a deputy decide in their place for a date range."""
+
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
+        verbose_name="审批人",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delegations_received",
+        verbose_name="代理人",
+    )
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "审批代理"
+        verbose_name_plural = "审批代理"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_dates"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.approver} → {self.deputy}（{self.starts_on}–{self.ends_on}）"
+
+
+class AwardOrder(ScopedModel):
+    """A numbered order/circular 通报 issuing a batch of awards."""
+
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="award_orders", verbose_name="发文单位"
+    )
+    number = models.CharField("文号", max_length=40, unique=True)
+    title = models.CharField("标题", max_length=200)
+    issued_on = models.DateField("印发日期")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="印发人"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "表彰通报"
+        verbose_name_plural = "表彰通报"
+        ordering = ["-issued_on"]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
+class ExemplaryModel(ScopedModel):
+    """先进典型: an awardee published on the portal's list of exemplary models."""
+
+    scope_field = "nomination__unit"
+
+    nomination = models.OneToOneField(
+        Nomination, on_delete=models.PROTECT, related_name="exemplary", verbose_name="推荐"
+    )
+    citation = models.TextField("事迹简介")
+    published_on = models.DateField("发布日期")
+
+    class Meta:
+        verbose_name = "先进典型"
+        verbose_name_plural = "先进典型"
+        ordering = ["-published_on"]
+
+    def __str__(self):
+        return str(self.nomination)

@@ -1,3 +1,17 @@
-"""API routes of this app: (prefix, viewset, basename), mounted under /api/ by orgportal/urls.py."""
+from .views import (
+    AwardKindViewSet,
+    AwardOrderViewSet,
+    DelegationViewSet,
+    ExemplaryModelViewSet,
+    NominationViewSet,
+    QuotaViewSet,
+)
 
-ROUTES: list = []
+ROUTES = [
+    ("commendations/nominations", NominationViewSet, "nomination"),
+    ("commendations/award-kinds", AwardKindViewSet, "award-kind"),
+    ("commendations/quotas", QuotaViewSet, "quota"),
+    ("commendations/delegations", DelegationViewSet, "delegation"),
+    ("commendations/orders", AwardOrderViewSet, "award-order"),
+    ("commendations/exemplary", ExemplaryModelViewSet, "exemplary-model"),
+]

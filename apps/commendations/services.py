@@ -1,0 +1,475 @@
+"""The nomination workflow. Every transition: lock the row, check actor and rules, record
+the decision, send notices on commit.
+
+draft → submitted (drafter) → reviewed 审核 by the drafting unit's party organisation →
+approving 审批 at each level above, up to the award's approving level, by an approver
+holding the role exactly on that level (no skipping, no approving from higher up) → notice → awarded (beat task). Any
+decision may return (back to draft with the reason) or reject; the drafter may withdraw
+until the final approval; objections during notice hold it until resolved.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.access.models import UnitPermission
+from apps.units.models import Unit
+
+from .models import Decision, Delegation, Nomination, Objection, Quota
+
+S = Nomination.Status
+OPEN_FOR_WITHDRAWAL = {S.DRAFT, S.SUBMITTED, S.APPROVING}
+COUNTED = [S.NOTICE, S.OBJECTED, S.AWARDED]
+KIND_ORDER = ["squad", "station", "battalion", "detachment", "corps", "bureau"]
+
+
+def approval_levels(nomination: Nomination) -> list[Unit]:
+    """The levels that approve, nearest first: the drafting unit's ancestors up to the first
+    of the award's approving kind (the drafting unit itself reviews). A unit already at or
+    above the approving kind approves its own nomination."""
+    unit = nomination.unit
+    target = KIND_ORDER.index(nomination.award_kind.approving_kind)
+    if KIND_ORDER.index(unit.kind) >= target:
+        return [unit]
+    levels = []
+    for level in reversed(list(unit.get_ancestors())):
+        levels.append(level)
+        if KIND_ORDER.index(level.kind) >= target:
+            break
+    return levels
+
+
+def _locked(nomination) -> Nomination:
+    return (
+        Nomination.objects.select_for_update(of=("self",))
+        .select_related("unit", "award_kind", "current_level")
+        .get(pk=nomination.pk)
+    )
+
+
+def _record(nomination, *, actor, action, from_status, level=None, comment="", on_behalf_of=None):
+    Decision.objects.create(
+        nomination=nomination,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=nomination.status,
+        level=level,
+        comment=comment,
+        on_behalf_of=on_behalf_of,
+    )
+
+
+def _notify(nomination, users, title):
+    from apps.notifications.services import notification_send
+
+    def send():
+        for user in users:
+            notification_send(
+                recipient=user,
+                title=title,
+                body=f"{nomination}（{nomination.get_status_display()}）",
+                link=f"/admin/commendations/nomination/{nomination.pk}/change/",
+                category="commendations",
+                dedupe_key=f"nomination:{nomination.pk}:{nomination.status}:{nomination.current_level_id}:{title}",
+            )
+
+    transaction.on_commit(send)
+
+
+def _involved(nomination, actor) -> bool:
+    """Drafted it, is named in it, or belongs to the collective it names."""
+    if nomination.drafted_by_id == actor.pk:
+        return True
+    person = getattr(actor, "person", None)
+    if person is None:
+        return False
+    if nomination.subject_person_id == person.pk:
+        return True
+    if nomination.subject_unit_id and person.unit.path.startswith(nomination.subject_unit.path):
+        return True
+    if nomination.subject_organisation_id:
+        org = nomination.subject_organisation
+        return person.party_memberships.filter(
+            end_date__isnull=True, organisation__path__startswith=org.path
+        ).exists()
+    return False
+
+
+def _holds_exactly(user, unit, codename) -> bool:
+    return UnitPermission.objects.filter(
+        user_id=user.pk,
+        content_object=unit,
+        permission__codename=codename,
+        permission__content_type__app_label="commendations",
+    ).exists()
+
+
+def acting_for(actor, unit, today=None) -> list:
+    """Whom ``actor`` may approve for at ``unit``: themselves and anyone who delegated to them today."""
+    today = today or timezone.localdate()
+    principals = []
+    if _holds_exactly(actor, unit, "approve_nomination"):
+        principals.append(None)
+    for delegation in Delegation.objects.filter(
+        deputy=actor, starts_on__lte=today, ends_on__gte=today
+    ).select_related("approver"):
+        if _holds_exactly(delegation.approver, unit, "approve_nomination"):
+            principals.append(delegation.approver)
+    return principals
+
+
+@transaction.atomic
+def nomination_create(
+    *,
+    actor,
+    unit,
+    award_kind,
+    year,
+    deeds,
+    subject_person=None,
+    subject_unit=None,
+    subject_organisation=None,
+    priority=False,
+    source_note="",
+):
+    subjects = [s for s in (subject_person, subject_unit, subject_organisation) if s is not None]
+    if len(subjects) != 1:
+        raise ValidationError({"subject_person": "须且只能指定一个推荐对象（个人、单位或党组织）。"})
+    if award_kind.collective and subject_person is not None:
+        raise ValidationError({"award_kind": f"“{award_kind.name}”是集体奖项，推荐对象须为单位或党组织。"})
+    if not award_kind.collective and subject_person is None:
+        raise ValidationError({"award_kind": f"“{award_kind.name}”是个人奖项，推荐对象须为个人。"})
+    subject_unit_path = (
+        subject_person.unit if subject_person else subject_unit or subject_organisation.unit
+    ).path
+    if not subject_unit_path.startswith(unit.path):
+        raise ValidationError({"unit": "推荐对象须在推荐单位（含下级）范围内。"})
+    nomination = Nomination(
+        unit=unit,
+        award_kind=award_kind,
+        year=year,
+        deeds=deeds,
+        subject_person=subject_person,
+        subject_unit=subject_unit,
+        subject_organisation=subject_organisation,
+        drafted_by=actor,
+        priority=priority,
+        source_note=source_note,
+    )
+    if not actor.has_perm("commendations.add_nomination", nomination):
+        raise PermissionDenied("您无权在该单位起草推荐。")
+    nomination.full_clean(exclude=["drafted_by"])
+    nomination.save()
+    _record(nomination, actor=actor, action="create", from_status="")
+    return nomination
+
+
+@transaction.atomic
+def nomination_submit(*, nomination, actor, comment=""):
+    n = _locked(nomination)
+    if n.drafted_by_id != actor.pk and not actor.has_perm("commendations.change_nomination", n):
+        raise PermissionDenied("只有起草人或推荐单位管理员可以提交。")
+    if n.status != S.DRAFT:
+        raise ValidationError({"status": f"当前状态“{n.get_status_display()}”不能提交。"})
+    before = n.status
+    n.status, n.current_level, n.waiting_since = S.SUBMITTED, n.unit, timezone.now()
+    n.save()
+    _record(n, actor=actor, action="submit", from_status=before, level=n.unit, comment=comment)
+    return n
+
+
+@transaction.atomic
+def nomination_review(*, nomination, actor, comment=""):
+    """审核 by the drafting unit's party organisation: holders of review on that unit."""
+    n = _locked(nomination)
+    if n.status != S.SUBMITTED:
+        raise ValidationError({"status": f"当前状态“{n.get_status_display()}”不能审核。"})
+    if not actor.has_perm("commendations.review_nomination", n.unit):
+        raise PermissionDenied("您无权审核该单位的推荐。")
+    if _involved(n, actor):
+        raise PermissionDenied("不能审核本人起草或涉及本人（本人所在集体）的推荐。")
+    n.status, n.current_level, n.waiting_since = S.APPROVING, approval_levels(n)[0], timezone.now()
+    n.save()
+    _record(n, actor=actor, action="review", from_status=S.SUBMITTED, level=n.unit, comment=comment)
+    return n
+
+
+@transaction.atomic
+def nomination_approve(*, nomination, actor, comment=""):
+    """审批 at the current level; the last level checks the quota under lock and opens notice."""
+    n = _locked(nomination)
+    if n.status != S.APPROVING:
+        raise ValidationError({"status": f"当前状态“{n.get_status_display()}”不能审批（可能已被他人处理）。"})
+    principals = acting_for(actor, n.current_level)
+    if not principals:
+        raise PermissionDenied("您不是该层级的审批人，不能越级或代替其他层级审批。")
+    if _involved(n, actor) or any(p is not None and _involved(n, p) for p in principals):
+        raise PermissionDenied("不能审批本人起草或涉及本人（本人所在集体）的推荐。")
+    levels = approval_levels(n)
+    index = [u.pk for u in levels].index(n.current_level_id)
+    level = n.current_level
+    if index + 1 < len(levels):
+        n.current_level, n.waiting_since = levels[index + 1], timezone.now()
+        n.save()
+        _record(
+            n,
+            actor=actor,
+            action="approve",
+            from_status=S.APPROVING,
+            level=level,
+            comment=comment,
+            on_behalf_of=principals[0],
+        )
+        _notify(n, _approvers_of(n.current_level), "有新的表彰推荐待您审批")
+        return n
+    _check_quota(n)
+    n.status, n.current_level, n.waiting_since = S.NOTICE, None, timezone.now()
+    n.notice_ends_on = timezone.localdate() + datetime.timedelta(days=n.award_kind.notice_days)
+    n.save()
+    _record(
+        n,
+        actor=actor,
+        action="approve",
+        from_status=S.APPROVING,
+        level=level,
+        comment=comment,
+        on_behalf_of=principals[0],
+    )
+    _notify(n, [n.drafted_by], "您起草的表彰推荐已审批通过，进入公示")
+    return n
+
+
+def _check_quota(n: Nomination) -> None:
+    """Lock the quotas of the drafting unit and its ancestors, then count what they already hold."""
+    paths = [n.unit.path[:i] for i in range(4, len(n.unit.path) + 1, 4)]
+    quotas = list(
+        Quota.objects.select_for_update()
+        .filter(award_kind=n.award_kind, year=n.year, unit__path__in=paths)
+        .select_related("unit")
+        .order_by("unit__path")
+    )
+    for quota in quotas:
+        used = Nomination.objects.filter(
+            award_kind=n.award_kind, year=n.year, status__in=COUNTED, unit__path__startswith=quota.unit.path
+        ).count()
+        if used >= quota.limit:
+            raise ValidationError(
+                {
+                    "quota": f"{quota.unit.name}{quota.year}年“{n.award_kind.name}”名额（{quota.limit}个）已用完。"
+                }
+            )
+
+
+@transaction.atomic
+def nomination_return(*, nomination, actor, comment):
+    """退回修改: back to draft with the reason, by whoever may decide at the current step."""
+    return _decide_against(nomination, actor, comment, to=S.DRAFT, action="return")
+
+
+@transaction.atomic
+def nomination_reject(*, nomination, actor, comment):
+    return _decide_against(nomination, actor, comment, to=S.REJECTED, action="reject")
+
+
+def _decide_against(nomination, actor, comment, *, to, action):
+    if not comment:
+        raise ValidationError({"comment": "请填写理由。"})
+    n = _locked(nomination)
+    if n.status == S.SUBMITTED:
+        allowed = actor.has_perm("commendations.review_nomination", n.unit)
+    elif n.status == S.APPROVING:
+        allowed = bool(acting_for(actor, n.current_level))
+    else:
+        raise ValidationError(
+            {"status": f"当前状态“{n.get_status_display()}”不能{'退回' if to == S.DRAFT else '否决'}。"}
+        )
+    if not allowed:
+        raise PermissionDenied("您不是当前环节的审核/审批人。")
+    if _involved(n, actor):
+        raise PermissionDenied("不能处理本人起草或涉及本人的推荐。")
+    before, level = n.status, n.current_level
+    n.status, n.current_level, n.waiting_since = to, None, None
+    n.save()
+    _record(n, actor=actor, action=action, from_status=before, level=level, comment=comment)
+    _notify(n, [n.drafted_by], "您起草的表彰推荐被退回修改" if to == S.DRAFT else "您起草的表彰推荐未获通过")
+    return n
+
+
+@transaction.atomic
+def nomination_withdraw(*, nomination, actor, comment=""):
+    n = _locked(nomination)
+    if n.drafted_by_id != actor.pk:
+        raise PermissionDenied("只有起草人可以撤回。")
+    if n.status not in OPEN_FOR_WITHDRAWAL:
+        raise ValidationError({"status": "审批通过后不能撤回。"})
+    before = n.status
+    n.status, n.current_level, n.waiting_since = S.WITHDRAWN, None, None
+    n.save()
+    _record(n, actor=actor, action="withdraw", from_status=before, comment=comment)
+    return n
+
+
+@transaction.atomic
+def nomination_object(*, nomination, actor, reason):
+    """异议 during public notice: holds the nomination until resolved."""
+    if not reason:
+        raise ValidationError({"reason": "请填写异议内容。"})
+    n = _locked(nomination)
+    if n.status not in (S.NOTICE, S.OBJECTED):
+        raise ValidationError({"status": "只能在公示期内提出异议。"})
+    objection = Objection.objects.create(nomination=n, raised_by=actor, reason=reason)
+    before = n.status
+    n.status = S.OBJECTED
+    n.save()
+    _record(n, actor=actor, action="object", from_status=before, comment=reason)
+    return objection
+
+
+@transaction.atomic
+def objection_resolve(*, objection, actor, upheld: bool, resolution):
+    """Upheld → the nomination is rejected; dismissed → notice continues (once no objection is open)."""
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    n = _locked(objection.nomination)
+    if objection.outcome != Objection.Outcome.OPEN:
+        raise ValidationError({"outcome": "该异议已处理。"})
+    final_level = approval_levels(n)[-1]
+    if not acting_for(actor, final_level) and not actor.has_perm(
+        "commendations.review_nomination", final_level
+    ):
+        raise PermissionDenied("只有审批层级的审批人或党组织可以处理异议。")
+    objection.outcome = Objection.Outcome.UPHELD if upheld else Objection.Outcome.DISMISSED
+    objection.resolution = resolution
+    objection.save()
+    before = n.status
+    if upheld:
+        n.status = S.REJECTED
+    elif not n.objections.filter(outcome=Objection.Outcome.OPEN).exists():
+        n.status = S.NOTICE
+    n.save()
+    _record(n, actor=actor, action="resolve_objection", from_status=before, comment=resolution)
+    return n
+
+
+def notices_close(*, today=None) -> int:
+    """End of public notice with no open objection → awarded. Idempotent."""
+    today = today or timezone.localdate()
+    closed = 0
+    for pk in Nomination.objects.filter(status=S.NOTICE, notice_ends_on__lt=today).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            n = Nomination.objects.select_for_update().filter(pk=pk, status=S.NOTICE).first()
+            if n is None:
+                continue
+            n.status = S.AWARDED
+            n.save()
+            Decision.objects.create(
+                nomination=n,
+                actor=n.drafted_by,
+                action="award",
+                from_status=S.NOTICE,
+                to_status=S.AWARDED,
+                comment="公示期满无异议，系统自动授予",
+            )
+            closed += 1
+    return closed
+
+
+def _approvers_of(unit):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        pk__in=UnitPermission.objects.filter(
+            content_object=unit, permission__codename="approve_nomination"
+        ).values("user_id")
+    )
+
+
+def escalate_waiting(*, days: int, now=None) -> int:
+    """Nominations waiting longer than ``days`` at a level: notify the level above. Idempotent."""
+    from apps.notifications.services import notification_send
+
+    now = now or timezone.now()
+    sent = 0
+    stale = Nomination.objects.filter(
+        status=S.APPROVING, waiting_since__lt=now - datetime.timedelta(days=days)
+    ).select_related("current_level", "award_kind")
+    for n in stale:
+        parent = n.current_level.get_parent()
+        if parent is None:
+            continue
+        for user in _approvers_of(parent):
+            sent += bool(
+                notification_send(
+                    recipient=user,
+                    title="下级表彰推荐审批超期",
+                    body=f"{n} 在 {n.current_level.name} 已等待超过 {days} 天。",
+                    link=f"/admin/commendations/nomination/{n.pk}/change/",
+                    category="commendations",
+                    dedupe_key=f"nomination-escalation:{n.pk}:{n.current_level_id}",
+                )
+            )
+    return sent
+
+
+def inbox(user, today=None):
+    """Nominations waiting for this user's decision, oldest first, in one query."""
+    today = today or timezone.localdate()
+    principals = [
+        user.pk,
+        *Delegation.objects.filter(deputy=user, starts_on__lte=today, ends_on__gte=today).values_list(
+            "approver_id", flat=True
+        ),
+    ]
+    approve_units = UnitPermission.objects.filter(
+        user_id__in=principals,
+        permission__codename="approve_nomination",
+        permission__content_type__app_label="commendations",
+    ).values("content_object_id")
+    reviewable = (
+        Nomination.objects.visible_to(user, "commendations.review_nomination")
+        .filter(status=S.SUBMITTED)
+        .values("pk")
+    )
+    return (
+        Nomination.objects.filter(
+            Q(status=S.APPROVING, current_level_id__in=approve_units) | Q(pk__in=reviewable)
+        )
+        .exclude(drafted_by=user)
+        .select_related(
+            "unit", "award_kind", "current_level", "subject_person", "subject_unit", "subject_organisation"
+        )
+        .order_by("waiting_since", "pk")
+    )
+
+
+@transaction.atomic
+def award_order_issue(*, unit, number, title, nominations, actor, exemplary=()):
+    """Issue a numbered circular for awarded nominations; mark chosen ones as exemplary models."""
+    from .models import AwardOrder, ExemplaryModel
+
+    if not actor.has_perm("commendations.add_awardorder", unit):
+        raise PermissionDenied("您无权以该单位名义印发表彰通报。")
+    if AwardOrder.objects.filter(number=number).exists():
+        raise ValidationError({"number": "文号已存在。"})
+    locked = list(Nomination.objects.select_for_update().filter(pk__in=[n.pk for n in nominations]))
+    bad = [n for n in locked if n.status != S.AWARDED or n.order_id or not n.unit.path.startswith(unit.path)]
+    if bad or not locked:
+        raise ValidationError({"nominations": "只能将本单位（含下级）已授予且尚未发文的推荐列入通报。"})
+    order = AwardOrder.objects.create(
+        unit=unit, number=number, title=title, issued_on=timezone.localdate(), issued_by=actor
+    )
+    Nomination.objects.filter(pk__in=[n.pk for n in locked]).update(order=order)
+    chosen = {n.pk for n in exemplary}
+    ExemplaryModel.objects.bulk_create(
+        [
+            ExemplaryModel(nomination=n, citation=n.deeds[:500], published_on=order.issued_on)
+            for n in locked
+            if n.pk in chosen
+        ]
+    )
+    return order
