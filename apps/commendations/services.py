@@ -441,7 +441,13 @@ def inbox(user, today=None):
         )
         .exclude(drafted_by=user)
         .select_related(
-            "unit", "award_kind", "current_level", "subject_person", "subject_unit", "subject_organisation"
+            "unit",
+            "award_kind",
+            "current_level",
+            "drafted_by",
+            "subject_person",
+            "subject_unit",
+            "subject_organisation",
         )
         .order_by("waiting_since", "pk")
     )

@@ -1,6 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReportsConfig(AppConfig):
     name = "apps.reports"
     verbose_name = "报告与会议"
+
+    def ready(self):
+        # Reference data is (re)seeded after every migrate and flush, so a test database
+        # emptied by a transactional test still has it.
+        post_migrate.connect(_seed_reference_data, sender=self)
+
+
+def _seed_reference_data(sender, **kwargs):
+    from importlib import import_module
+
+    from django.apps import apps as global_apps
+
+    apps = kwargs.get("apps") or global_apps
+
+    import_module("apps.reports.migrations.0002_deliberation_lists").seed(apps, None)
