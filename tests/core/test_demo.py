@@ -74,3 +74,21 @@ def test_demo_reports_have_missing_and_late_days(demo):
     assert {"missing", "late", "on_time"} <= statuses
     assert Meeting.objects.values("kind").distinct().count() >= 5
     assert any(d.outside_meeting for d in Decision.objects.select_related("meeting"))
+
+
+def test_demo_nominations_cover_every_state_and_fill_the_inboxes(demo):
+    from apps.commendations.models import ExemplaryModel, Nomination, Objection
+    from apps.commendations.services import inbox
+
+    states = set(Nomination.objects.values_list("status", flat=True))
+    assert states == {s.value for s in Nomination.Status}
+    for approver in [
+        "demo_approver_battalion",
+        "demo_approver_zunyi",
+        "demo_approver_guizhou",
+        "demo_approver_bureau",
+    ]:
+        assert inbox(demo["users"][approver]).exists(), approver
+    assert Objection.objects.filter(outcome="open", nomination__status="objected").exists()
+    assert ExemplaryModel.objects.filter(nomination__subject_organisation__unit__code="GZ-ZY-HH-HZ").exists()
+    assert Nomination.objects.filter(unit__code="SX-CZ", status="awarded", order__isnull=False).count() == 26
