@@ -140,3 +140,31 @@ def test_admin_inbox_filter_header_count_and_bulk_action(tree, crew, client):
     )
     n.refresh_from_db()
     assert n.current_level == tree.det
+
+
+def test_evidence_uploads_are_checked_by_type_content_and_size(tree, crew, api, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.commendations.models import Attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    n = make_nomination(tree.station, crew.drafter, crew.hero)
+    client = api(crew.drafter)
+    url = f"/api/commendations/nominations/{n.pk}/attachments/"
+    assert (
+        client.post(url, {"file": SimpleUploadedFile("a.exe", b"MZ...")}, format="multipart").status_code
+        == 400
+    )
+    fake = client.post(url, {"file": SimpleUploadedFile("a.pdf", b"not a pdf")}, format="multipart")
+    assert fake.status_code == 400 and "file" in fake.json()
+    big = SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024))
+    assert client.post(url, {"file": big}, format="multipart").status_code == 400
+    ok = client.post(url, {"file": SimpleUploadedFile("deeds.pdf", b"%PDF-1.4 ...")}, format="multipart")
+    assert ok.status_code == 201
+    assert Attachment.objects.count() == 1
+    assert (
+        api(crew.bat)
+        .post(url, {"file": SimpleUploadedFile("x.pdf", b"%PDF")}, format="multipart")
+        .status_code
+        == 403
+    )

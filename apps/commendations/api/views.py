@@ -5,16 +5,27 @@ from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from apps.core.uploads import validate_upload
 from apps.units.models import Unit
 
 from .. import services
 from ..documents import award_order_docx
-from ..models import AwardKind, AwardOrder, Delegation, ExemplaryModel, Nomination, Objection, Quota
+from ..models import (
+    Attachment,
+    AwardKind,
+    AwardOrder,
+    Delegation,
+    ExemplaryModel,
+    Nomination,
+    Objection,
+    Quota,
+)
 from .serializers import (
     AwardKindSerializer,
     AwardOrderInputSerializer,
@@ -157,6 +168,31 @@ class NominationViewSet(ScopedModelViewSet):
             resolution=data.validated_data["resolution"],
         )
         return Response(NominationDetailSerializer(self.get_queryset().get(pk=nomination.pk)).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, pk=None):
+        """Add an evidence file (pdf, jpg, png, docx; at most 10 MB) to a draft."""
+        nomination = self.get_object()
+        if nomination.drafted_by_id != request.user.pk and not request.user.has_perm(
+            "commendations.change_nomination", nomination
+        ):
+            raise PermissionDenied("只有起草人或推荐单位管理员可以上传证明材料。")
+        if nomination.status != Nomination.Status.DRAFT:
+            raise ValidationError({"status": "只能为草稿上传证明材料。"})
+        file = request.FILES.get("file")
+        if file is None:
+            raise ValidationError({"file": "请选择文件。"})
+        validate_upload(file)
+        attachment = Attachment.objects.create(nomination=nomination, file=file, uploaded_by=request.user)
+        return Response({"id": attachment.pk, "name": attachment.file.name}, status=201)
 
     @action(detail=False, methods=["get"])
     def inbox(self, request):
