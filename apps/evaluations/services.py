@@ -1,0 +1,353 @@
+"""Writes on evaluations: create, score, publish, correct; propose and accept 年度先进党小组.
+
+Every service is one transaction and checks the actor's scoped permission on the
+evaluation's unit. Score edits request a debounced re-computation (``debounce.py``).
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import Length, Rank, Substr
+from django.utils import timezone
+
+from apps.access.models import Grant
+from apps.core.scoping import ancestor_paths
+from apps.party.models import OrganisationKind, PartyOrganisation
+from apps.people.models import Person
+
+from . import ranking
+from .debounce import request_recompute
+from .models import (
+    LIVE_VERSION,
+    Criterion,
+    Evaluation,
+    EvaluationStatus,
+    GroupHonour,
+    HonourStatus,
+    PeriodKind,
+    Scheme,
+    Score,
+    SubjectKind,
+)
+
+PERIOD_RANGES = {PeriodKind.QUARTER: range(1, 5), PeriodKind.MONTH: range(1, 13)}
+GROUP_RATING_CODE = "group_rating"
+
+
+def _subject_fields(scheme: Scheme, subject) -> dict:
+    kind = scheme.subject_kind
+    if kind == SubjectKind.PERSON and isinstance(subject, Person):
+        return {"person": subject, "unit": subject.unit}
+    if kind in (SubjectKind.PARTY_GROUP, SubjectKind.PARTY_ORGANISATION) and isinstance(
+        subject, PartyOrganisation
+    ):
+        is_group = subject.kind == OrganisationKind.PARTY_GROUP
+        if is_group != (kind == SubjectKind.PARTY_GROUP):
+            raise ValidationError({"subject": f"该方案的考核对象应为{SubjectKind(kind).label}。"})
+        return {"organisation": subject, "unit": subject.unit}
+    if kind == SubjectKind.UNIT and subject.__class__.__name__ == "Unit":
+        return {"subject_unit": subject, "unit": subject}
+    raise ValidationError({"subject": f"该方案的考核对象应为{SubjectKind(kind).label}。"})
+
+
+@transaction.atomic
+def evaluation_create(
+    *, scheme: Scheme, subject, year: int, period_number: int = 0, period_label: str = "", actor
+) -> Evaluation:
+    """Open an evaluation (draft) of ``subject`` for a period under ``scheme``."""
+    if not scheme.is_active:
+        raise ValidationError({"scheme": "该考核方案已停用。"})
+    if scheme.period_kind in PERIOD_RANGES:
+        if period_number not in PERIOD_RANGES[scheme.period_kind]:
+            raise ValidationError({"period_number": "期次超出范围（季度 1–4，月份 1–12）。"})
+    else:
+        period_number = 0
+    if scheme.period_kind == PeriodKind.CAMPAIGN and not period_label.strip():
+        raise ValidationError({"period_label": "战时/专项任务考核须填写任务名称。"})
+    evaluation = Evaluation(
+        scheme=scheme,
+        year=year,
+        period_number=period_number,
+        period_label=period_label.strip(),
+        subject_kind=scheme.subject_kind,
+        created_by=actor,
+        **_subject_fields(scheme, subject),
+    )
+    if not actor.has_perm("evaluations.add_evaluation", evaluation):
+        raise PermissionDenied("您无权考核该单位的对象。")
+    live = Evaluation.objects.filter(
+        LIVE_VERSION,
+        scheme=scheme,
+        year=year,
+        period_number=period_number,
+        period_label=evaluation.period_label,
+        person=evaluation.person,
+        organisation=evaluation.organisation,
+        subject_unit=evaluation.subject_unit,
+    )
+    if live.exists():
+        raise ValidationError({"subject": "该对象本期已有考核。"})
+    evaluation.save()
+    return evaluation
+
+
+def _lock(evaluation: Evaluation) -> Evaluation:
+    return Evaluation.objects.select_for_update().select_related("scheme", "unit").get(pk=evaluation.pk)
+
+
+def _evaluator_weight(evaluation: Evaluation, evaluator) -> Decimal:
+    """The evaluator's weight under the scheme; refuses those the scheme does not allow."""
+    if not evaluator.has_perm("evaluations.score_evaluation", evaluation):
+        raise PermissionDenied("您无权为该单位的考核评分。")
+    allowed = {row.role_id: row.weight for row in evaluation.scheme.evaluator_roles.all()}
+    if not allowed:
+        return Decimal("1")
+    if evaluator.is_superuser:
+        return max(allowed.values())
+    held = Grant.objects.filter(
+        user=evaluator, role_id__in=allowed, unit__path__in=ancestor_paths(evaluation.unit.path)
+    ).values_list("role_id", flat=True)
+    weights = [allowed[role_id] for role_id in held]
+    if not weights:
+        raise PermissionDenied("该考核方案不允许您的角色评分。")
+    if evaluation.scheme.aggregation == "mean":
+        return Decimal("1")
+    return max(weights)
+
+
+def _leaf_criteria(scheme: Scheme) -> dict[int, Criterion]:
+    return {c.pk: c for c in scheme.criteria.filter(children__isnull=True)}
+
+
+def _parse(value, criterion: Criterion) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({"scores": f"“{criterion.name}”的得分不是有效数字。"}) from None
+    if not number.is_finite():
+        raise ValidationError({"scores": f"“{criterion.name}”的得分不是有效数字。"})
+    if number < 0 or number > criterion.max_score:
+        raise ValidationError(
+            {"scores": f"“{criterion.name}”的得分 {number} 超出范围，应在 0 至 {criterion.max_score} 之间。"}
+        )
+    if number != number.quantize(Decimal("0.01")):
+        raise ValidationError({"scores": f"“{criterion.name}”的得分最多保留两位小数。"})
+    return number
+
+
+@transaction.atomic
+def scores_submit(
+    *, evaluation: Evaluation, evaluator, scores: dict, comments: dict | None = None
+) -> list[Score]:
+    """One evaluator's score sheet: ``{criterion_id: value}``. Replaces their earlier scores on
+    those criteria. Refused as a whole (nothing written) if any value is out of bounds, a
+    criterion is not a leaf of the scheme, or a required criterion is left without a score."""
+    evaluation = _lock(evaluation)
+    if evaluation.is_locked:
+        raise ValidationError({"evaluation": "考核结果已发布，不能修改评分；如需更改请提交更正。"})
+    weight = _evaluator_weight(evaluation, evaluator)
+    leaves = _leaf_criteria(evaluation.scheme)
+    comments = comments or {}
+    parsed: dict[int, Decimal] = {}
+    for key, value in scores.items():
+        criterion_id = getattr(key, "pk", key)
+        try:
+            criterion = leaves[int(criterion_id)]
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(
+                {"scores": f"指标 {criterion_id} 不属于该考核方案或不是可评分的细项。"}
+            ) from None
+        parsed[criterion.pk] = _parse(value, criterion)
+    already = set(
+        Score.objects.filter(evaluation=evaluation, evaluator=evaluator).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    missing = [c.name for c in leaves.values() if c.required and c.pk not in parsed and c.pk not in already]
+    if missing:
+        raise ValidationError({"scores": "以下必评指标未评分：" + "、".join(missing)})
+    saved = []
+    for criterion_id, value in parsed.items():
+        score, _ = Score.objects.update_or_create(
+            evaluation=evaluation,
+            criterion_id=criterion_id,
+            evaluator=evaluator,
+            defaults={
+                "value": value,
+                "evaluator_weight": weight,
+                "comment": str(comments.get(criterion_id, comments.get(str(criterion_id), "")))[:200],
+            },
+        )
+        saved.append(score)
+    request_recompute(
+        evaluation.scheme_id, evaluation.year, evaluation.period_number, evaluation.period_label
+    )
+    return saved
+
+
+def _check_publisher(evaluation: Evaluation, actor) -> None:
+    if not actor.has_perm("evaluations.publish_evaluation", evaluation):
+        raise PermissionDenied("您无权发布或更正该单位的考核结果。")
+
+
+@transaction.atomic
+def evaluation_publish(*, evaluation: Evaluation, actor) -> Evaluation:
+    """Lock the evaluation with its total and grade; a published correction supersedes the
+    version it corrects."""
+    evaluation = _lock(evaluation)
+    _check_publisher(evaluation, actor)
+    if evaluation.status != EvaluationStatus.DRAFT:
+        raise ValidationError({"evaluation": "该考核已发布或已被更正。"})
+    leaves = _leaf_criteria(evaluation.scheme)
+    scored = set(evaluation.scores.values_list("criterion_id", flat=True))
+    missing = [c.name for c in leaves.values() if c.required and c.pk not in scored]
+    if missing:
+        raise ValidationError({"evaluation": "以下必评指标尚无评分，不能发布：" + "、".join(missing)})
+    ranking.recompute_evaluation_period(evaluation)  # totals of drafts, this one included
+    if evaluation.supersedes_id:
+        previous = Evaluation.objects.select_for_update().get(pk=evaluation.supersedes_id)
+        previous.status = EvaluationStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        status=EvaluationStatus.PUBLISHED, published_at=timezone.now(), published_by=actor
+    )
+    ranking.recompute_evaluation_period(evaluation)  # ranks over the new set of live versions
+    evaluation = Evaluation.objects.get(pk=evaluation.pk)
+    evaluation.save()  # a history row with the published figures
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_correct(*, evaluation: Evaluation, reason: str, actor) -> Evaluation:
+    """Open a correction: a new draft version copying the scores, with the reason kept. The
+    published version stays in force until the correction is published."""
+    evaluation = _lock(evaluation)
+    _check_publisher(evaluation, actor)
+    if evaluation.status != EvaluationStatus.PUBLISHED:
+        raise ValidationError({"evaluation": "只有已发布的考核可以更正。"})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写更正原因。"})
+    if Evaluation.objects.filter(supersedes=evaluation).exists():
+        raise ValidationError({"evaluation": "该考核已有更正版本。"})
+    correction = Evaluation.objects.create(
+        scheme=evaluation.scheme,
+        year=evaluation.year,
+        period_number=evaluation.period_number,
+        period_label=evaluation.period_label,
+        subject_kind=evaluation.subject_kind,
+        person=evaluation.person,
+        organisation=evaluation.organisation,
+        subject_unit=evaluation.subject_unit,
+        unit=evaluation.unit,
+        version=evaluation.version + 1,
+        supersedes=evaluation,
+        correction_reason=reason.strip(),
+        total=evaluation.total,
+        grade=evaluation.grade,
+        created_by=actor,
+    )
+    Score.objects.bulk_create(
+        [
+            Score(
+                evaluation=correction,
+                criterion_id=s.criterion_id,
+                evaluator_id=s.evaluator_id,
+                evaluator_weight=s.evaluator_weight,
+                value=s.value,
+                comment=s.comment,
+            )
+            for s in evaluation.scores.all()
+        ]
+    )
+    return correction
+
+
+# --- 年度先进党小组 -------------------------------------------------------------------
+
+
+def ranked_groups(*, year: int, scheme: Scheme | None = None):
+    """Published party-group ratings of the year, ranked within their branch (SQL window)."""
+    scheme = scheme or Scheme.objects.get(code=GROUP_RATING_CODE)
+    org_path = F("organisation__path")
+    return (
+        Evaluation.objects.filter(
+            scheme=scheme,
+            year=year,
+            status=EvaluationStatus.PUBLISHED,
+            subject_kind=SubjectKind.PARTY_GROUP,
+            total__isnull=False,
+        )
+        .annotate(branch_path=Substr(org_path, 1, Length(org_path) - 4))
+        .annotate(rank_in_branch=Window(Rank(), partition_by=[F("branch_path")], order_by=F("total").desc()))
+    )
+
+
+@transaction.atomic
+def honours_propose(*, year: int, actor, root=None, top_n: int | None = None) -> list[GroupHonour]:
+    """Propose the top N party groups of each branch (ties included) in the actor's scope
+    as 年度先进党小组. Existing proposals for the year are left as they are."""
+    scheme = Scheme.objects.get(code=GROUP_RATING_CODE)
+    top_n = top_n if top_n is not None else scheme.honour_top_n
+    if top_n < 1:
+        raise ValidationError({"top_n": "推荐数量至少为 1。"})
+    # Ranked over every branch first; the scope is applied afterwards so that a branch is
+    # never re-ranked on the part of it the actor sees.
+    ranked = list(ranked_groups(year=year, scheme=scheme).filter(rank_in_branch__lte=top_n))
+    allowed = Evaluation.objects.visible_to(actor, "evaluations.add_grouphonour").filter(
+        pk__in=[c.pk for c in ranked]
+    )
+    if root is not None:
+        allowed = allowed.filter(unit__path__startswith=root.path)
+    allowed_ids = set(allowed.values_list("pk", flat=True))
+    candidates = [c for c in ranked if c.pk in allowed_ids]
+    branch_paths = {c.branch_path for c in candidates}
+    branches = {o.path: o for o in PartyOrganisation.objects.filter(path__in=branch_paths)}
+    existing = set(GroupHonour.objects.filter(year=year).values_list("group_id", flat=True))
+    honours = [
+        GroupHonour(
+            year=year,
+            group_id=c.organisation_id,
+            branch=branches.get(c.branch_path),
+            unit_id=c.unit_id,
+            evaluation=c,
+            rank_in_branch=c.rank_in_branch,
+        )
+        for c in candidates
+        if c.organisation_id not in existing
+    ]
+    for honour in honours:
+        honour.save()
+    return honours
+
+
+def _decide(honour: GroupHonour, actor) -> GroupHonour:
+    honour = GroupHonour.objects.select_for_update().get(pk=honour.pk)
+    if not actor.has_perm("evaluations.accept_grouphonour", honour):
+        raise PermissionDenied("您无权确定该单位的年度先进党小组。")
+    if honour.status != HonourStatus.PROPOSED:
+        raise ValidationError({"status": "该推荐已处理。"})
+    return honour
+
+
+@transaction.atomic
+def honour_accept(*, honour: GroupHonour, actor) -> GroupHonour:
+    """Accept: the group is flagged 年度先进党小组 and its current members recorded."""
+    honour = _decide(honour, actor)
+    honour.status = HonourStatus.ACCEPTED
+    honour.decided_by = actor
+    honour.decided_at = timezone.now()
+    honour.save()
+    honour.members.set(Person.objects.filter(party_group=honour.group, is_active=True))
+    return honour
+
+
+@transaction.atomic
+def honour_reject(*, honour: GroupHonour, actor) -> GroupHonour:
+    honour = _decide(honour, actor)
+    honour.status = HonourStatus.REJECTED
+    honour.decided_by = actor
+    honour.decided_at = timezone.now()
+    honour.save()
+    return honour
