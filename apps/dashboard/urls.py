@@ -1,3 +1,8 @@
-"""Non-API pages of this app, mounted under /<app>/ by orgportal/urls.py."""
+"""Non-API pages of this app, mounted under /dashboard/ by orgportal/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import figure_xlsx
+
+app_name = "dashboard"
+urlpatterns = [path("export/<str:key>.xlsx", figure_xlsx, name="figure-xlsx")]

@@ -1,0 +1,237 @@
+"""The oversight dashboard's figures, read only through the record apps' selectors.
+
+Every figure is a dict ``{"key", "title", "kind" (chart type), "labels", "datasets",
+"columns", "rows", "admin_url"}`` so that the page, the table and the .xlsx export are all
+drawn from the same numbers. Each section costs a fixed number of queries, whatever the
+number of units under the root.
+"""
+
+import datetime
+from importlib import import_module
+
+from django.db.models import Avg, Count, F
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.units.models import Unit, UnitKind
+
+
+def dashboard_root(user, unit_id=None):
+    """The unit the dashboard is about: the one asked for if visible, else the user's top unit."""
+    units = Unit.objects.visible_to(user, "view").filter(dissolved_on__isnull=True)
+    if unit_id:
+        unit = units.filter(pk=unit_id).first()
+        if unit is not None:
+            return unit
+    return units.order_by("depth", "path").first()
+
+
+def _optional(module, name):
+    """A selector of an app that may not have landed yet (the section then shows no data)."""
+    try:
+        return getattr(import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def membership(user, root, **_):
+    from apps.people.selectors import membership_figures
+
+    data = membership_figures(user=user, root=root)
+    rows = [[r["unit_name"], r["people"], r["party_members"]] for r in data["per_child"]]
+    return {
+        "key": "membership",
+        "title": "人员构成",
+        "kind": "bar",
+        "labels": [r[0] for r in rows],
+        "datasets": [
+            {"label": "人数", "data": [r[1] for r in rows]},
+            {"label": "党员", "data": [r[2] for r in rows]},
+        ],
+        "columns": ["单位", "人数", "党员（含预备）"],
+        "rows": rows,
+        "extra": {"按类别": data["by_category"], "按政治面貌": data["by_status"]},
+        "admin_url": reverse("admin:people_person_changelist") + f"?unit_subtree={root.pk}",
+    }
+
+
+def talk_coverage(user, root, today, **_):
+    from apps.talks.models import CoverageSnapshot
+    from apps.talks.selectors import coverage_per_child, period_bounds
+
+    start, end = period_bounds("quarter", today)
+    children = list(
+        Unit.objects.filter(
+            path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
+        ).order_by("path")
+    )
+    stored = {
+        s.unit_id: s
+        for s in CoverageSnapshot.objects.visible_to(user, "view").filter(
+            unit__in=children, period_start=start, computed_at__date=today
+        )
+    }
+    if children and len(stored) == len(children):  # tonight's figures, stored by the nightly task
+        rows = [
+            [
+                c.name,
+                stored[c.pk].people,
+                stored[c.pk].covered,
+                stored[c.pk].coverage_pct,
+                stored[c.pk].overdue_followups,
+            ]
+            for c in children
+        ]
+    else:  # live SQL (4 queries)
+        live = coverage_per_child(user=user, root=root, period_start=start, period_end=end, today=today)
+        rows = [
+            [r["unit_name"], r["people"], r["covered"], r["coverage_pct"], r["overdue_followups"]]
+            for r in live
+        ]
+    return {
+        "key": "talks",
+        "title": f"谈心谈话覆盖率（{start:%Y年%m月}起本季度）",
+        "kind": "bar",
+        "labels": [r[0] for r in rows],
+        "datasets": [
+            {"label": "覆盖率 %", "data": [r[3] for r in rows]},
+            {"label": "逾期跟进事项", "data": [r[4] for r in rows]},
+        ],
+        "columns": ["单位", "应谈人数", "已谈人数", "覆盖率 %", "逾期跟进事项"],
+        "rows": rows,
+        "admin_url": reverse("admin:talks_talkrecord_coverage") + f"?unit={root.pk}",
+    }
+
+
+def evaluation_grades(user, root, today, **_):
+    selector = _optional("apps.evaluations.selectors", "grade_distribution_per_child")
+    if selector is None:
+        return None
+    data = selector(user=user, root=root, year=today.year - 1 if today.month < 3 else today.year)
+    grades = sorted({g for r in data for g in r.get("grades", {})})
+    rows = [[r["unit_name"], *[r["grades"].get(g, 0) for g in grades], r.get("mean_total")] for r in data]
+    ranked = sorted(
+        (r for r in data if r.get("mean_total") is not None), key=lambda r: -float(r["mean_total"])
+    )
+    return {
+        "key": "evaluations",
+        "title": "考评等次分布",
+        "kind": "bar",
+        "stacked": True,
+        "labels": [r[0] for r in rows],
+        "datasets": [{"label": g, "data": [r[1 + i] for r in rows]} for i, g in enumerate(grades)],
+        "columns": ["单位", *grades, "平均分"],
+        "rows": rows,
+        "extra": {
+            "前三": [r["unit_name"] for r in ranked[:3]],
+            "后三": [r["unit_name"] for r in ranked[-3:]],
+        },
+        "admin_url": _admin_url("admin:evaluations_evaluation_changelist"),
+    }
+
+
+def commendation_pipeline(user, root, today, **_):
+    from apps.commendations.models import Nomination, Quota
+
+    visible = Nomination.objects.visible_to(user, "view").filter(
+        unit__path__startswith=root.path, year=today.year
+    )
+    by_state = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
+    now = timezone.now()
+    waiting = (
+        visible.filter(status=Nomination.Status.APPROVING, current_level__isnull=False)
+        .order_by()
+        .values("current_level__kind")
+        .annotate(days=Avg(now - F("waiting_since")))
+    )
+    waiting_days = {
+        r["current_level__kind"]: round(r["days"].total_seconds() / 86400, 1)
+        for r in waiting
+        if r["days"] is not None
+    }
+    quotas = (
+        Quota.objects.visible_to(user, "view")
+        .filter(unit__path__startswith=root.path, year=today.year)
+        .select_related("unit", "award_kind")
+    )
+    used = dict(
+        Nomination.objects.filter(
+            year=today.year, status__in=["notice", "objected", "awarded"], unit__path__startswith=root.path
+        )
+        .order_by()
+        .values_list("award_kind")
+        .annotate(n=Count("id"))
+    )
+    rows = [[label, by_state.get(code, 0)] for code, label in Nomination.Status.choices]
+    return {
+        "key": "commendations",
+        "title": f"{today.year}年表彰推荐进度",
+        "kind": "doughnut",
+        "labels": [r[0] for r in rows],
+        "datasets": [{"label": "推荐数", "data": [r[1] for r in rows]}],
+        "columns": ["状态", "推荐数"],
+        "rows": rows,
+        "extra": {
+            "各层级平均等待天数": {
+                UnitKind(k).label if k in UnitKind.values else k: v for k, v in waiting_days.items()
+            },
+            "名额使用": [
+                f"{q.unit.name}·{q.award_kind.name}：{min(used.get(q.award_kind_id, 0), q.limit)}/{q.limit}"
+                for q in quotas[:20]
+            ],
+        },
+        "admin_url": reverse("admin:commendations_nomination_changelist") + f"?year={today.year}",
+    }
+
+
+def report_compliance(user, root, today, **_):
+    from apps.reports.selectors import compliance_per_child, missing_today
+
+    start = today - datetime.timedelta(days=30)
+    data = compliance_per_child(user=user, root=root, start=start, end=today - datetime.timedelta(days=1))
+    rows = [[r["unit_name"], r["expected"], r["filed"], r["late"], r["compliance_pct"]] for r in data]
+    missing = missing_today(user=user, root=root)
+    return {
+        "key": "reports",
+        "title": "近30日零报告报送率",
+        "kind": "bar",
+        "labels": [r[0] for r in rows],
+        "datasets": [
+            {"label": "报送率 %", "data": [r[4] for r in rows]},
+            {"label": "逾期次数", "data": [r[3] for r in rows]},
+        ],
+        "columns": ["单位", "应报", "已报", "逾期", "报送率 %"],
+        "rows": rows,
+        "extra": {
+            "今日未报（截至目前）": [m["unit_name"] for m in missing[:30]]
+            + ([f"等共 {len(missing)} 个单位"] if len(missing) > 30 else [])
+        },
+        "admin_url": reverse("admin:reports_dailycompliance_changelist") + "?status__exact=missing",
+    }
+
+
+def _admin_url(name):
+    try:
+        return reverse(name)
+    except Exception:
+        return ""
+
+
+SECTIONS = {
+    "membership": membership,
+    "talks": talk_coverage,
+    "evaluations": evaluation_grades,
+    "commendations": commendation_pipeline,
+    "reports": report_compliance,
+}
+
+
+def dashboard_figures(user, root, today=None) -> list[dict]:
+    today = today or timezone.localdate()
+    figures = [section(user, root, today=today) for section in SECTIONS.values()]
+    return [f for f in figures if f is not None]
+
+
+def figure(user, root, key, today=None) -> dict | None:
+    section = SECTIONS.get(key)
+    return section(user, root, today=today or timezone.localdate()) if section else None

@@ -1,0 +1,78 @@
+"""The admin index as an oversight dashboard, and the .xlsx download of each figure."""
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404
+
+from apps.core.exports import xlsx_response
+from apps.units.models import Unit
+
+from .figures import dashboard_figures, dashboard_root, figure
+
+
+def dashboard_context(request) -> dict:
+    """Extra context for the admin index: the root unit, its path within scope, its
+    children (to drill down), the figures, and the approver's inbox."""
+    user = request.user
+    root = dashboard_root(user, request.GET.get("unit"))
+    if root is None:
+        return {"dashboard": None}
+    from apps.commendations.services import inbox
+
+    visible = Unit.objects.visible_to(user, "view")
+    trail = list(
+        visible.filter(path__in=[root.path[:i] for i in range(4, len(root.path) + 1, 4)]).order_by("depth")
+    )
+    children = list(
+        visible.filter(path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True).order_by(
+            "path"
+        )
+    )
+    figures = dashboard_figures(user, root)
+    waiting = (
+        list(inbox(user)[:10])
+        if user.has_perm("commendations.approve_nomination")
+        or user.has_perm("commendations.review_nomination")
+        else []
+    )
+    return {
+        "dashboard": {
+            "root": root,
+            "trail": trail,
+            "children": children,
+            "figures": figures,
+            "figures_data": [_chart_data(f) for f in figures],
+            "inbox": waiting,
+        }
+    }
+
+
+def _chart_data(f: dict) -> dict:
+    datasets = [{"label": d["label"], "data": [float(v or 0) for v in d["data"]]} for d in f["datasets"]]
+    return {
+        "key": f["key"],
+        "kind": f["kind"],
+        "labels": f["labels"],
+        "datasets": datasets,
+        "stacked": f.get("stacked", False),
+    }
+
+
+def admin_index(request, extra_context=None):
+    """``admin.site.index`` with the dashboard added (installed by ``DashboardConfig.ready``)."""
+    context = {**(extra_context or {}), **dashboard_context(request)}
+    return _original_index(request, extra_context=context)
+
+
+_original_index = admin.site.index
+
+
+@staff_member_required
+def figure_xlsx(request, key):
+    root = dashboard_root(request.user, request.GET.get("unit"))
+    data = figure(request.user, root, key) if root else None
+    if data is None:
+        raise Http404
+    return xlsx_response(
+        filename=f"{data['title']}-{root.name}.xlsx", headers=data["columns"], rows=data["rows"]
+    )

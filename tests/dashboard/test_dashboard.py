@@ -1,0 +1,114 @@
+"""The admin index as a dashboard: scoped, equal to the selectors, bounded queries."""
+
+import datetime
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from apps.people.selectors import membership_figures
+from apps.reports.selectors import compliance_per_child
+from apps.talks.selectors import coverage_per_child, period_bounds
+from tests.factories.people import make_person
+from tests.factories.talks import make_talk
+from tests.factories.units import make_unit, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def figures(response):
+    return {f["key"]: f for f in response.context["dashboard"]["figures"]}
+
+
+def test_hq_dashboard_figures_equal_the_selectors(tree, client):
+    hq = user_with_role("hq_admin", tree.corps, "hq")
+    talker = user_with_role("secretary", tree.corps, "sec")
+    for unit in (tree.station, tree.tqz, tree.station3):
+        make_talk(make_person(unit), talker, date=timezone.localdate() - datetime.timedelta(days=1))
+    make_person(tree.station2, status="masses")
+    client.force_login(hq)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    shown = figures(response)
+    people = membership_figures(user=hq, root=tree.corps)["per_child"]
+    assert shown["membership"]["rows"] == [[r["unit_name"], r["people"], r["party_members"]] for r in people]
+    start, end = period_bounds("quarter", timezone.localdate())
+    talks = coverage_per_child(user=hq, root=tree.corps, period_start=start, period_end=end)
+    assert [row[:3] for row in shown["talks"]["rows"]] == [
+        [r["unit_name"], r["people"], r["covered"]] for r in talks
+    ]
+    today = timezone.localdate()
+    reports = compliance_per_child(
+        user=hq,
+        root=tree.corps,
+        start=today - datetime.timedelta(days=30),
+        end=today - datetime.timedelta(days=1),
+    )
+    assert [row[0] for row in shown["reports"]["rows"]] == [r["unit_name"] for r in reports]
+    assert "chart.umd.min.js" in response.content.decode()
+
+
+def test_station_admin_sees_only_the_station_and_cannot_pick_another_unit(tree, client):
+    make_person(tree.station3, name="外站人员")
+    client.force_login(user_with_role("unit_admin", tree.station, "station"))
+    response = client.get("/admin/", {"unit": tree.det2.pk})
+    assert response.context["dashboard"]["root"] == tree.station
+    body = response.content.decode()
+    assert "丙站" not in body and "乙市支队" not in body
+
+
+def test_drilling_down_to_a_detachment(tree, client):
+    client.force_login(user_with_role("hq_admin", tree.corps, "hq2"))
+    response = client.get("/admin/", {"unit": tree.det.pk})
+    assert response.context["dashboard"]["root"] == tree.det
+    assert [u.pk for u in response.context["dashboard"]["children"]] == [tree.bat.pk, tree.tqz.pk]
+
+
+def test_each_figure_downloads_as_xlsx(tree, client):
+    make_person(tree.station)
+    client.force_login(user_with_role("hq_admin", tree.corps, "hq3"))
+    response = client.get("/dashboard/export/membership.xlsx", {"unit": tree.det.pk})
+    assert response.status_code == 200
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("单位", "人数", "党员（含预备）")
+    assert rows[1][0] == "甲区大队" and rows[1][1] == 1
+    assert client.get("/dashboard/export/nope.xlsx").status_code == 404
+
+
+def test_approver_sees_the_inbox_first(tree, client):
+    from tests.factories.commendations import advance, make_nomination
+
+    drafter = user_with_role("unit_admin", tree.station, "drafter")
+    reviewer = user_with_role("secretary", tree.station, "reviewer")
+    approver = user_with_role("approver", tree.bat, "approver")
+    n = advance(
+        make_nomination(tree.station, drafter, make_person(tree.station, name="待审批对象")), reviewer
+    )
+    client.force_login(approver)
+    body = client.get("/admin/").content.decode()
+    assert body.index("inbox-panel") < body.index("dashboard-title")
+    assert "待审批对象" in body and f"/admin/commendations/nomination/{n.pk}/decide/" in body
+
+
+def _grow(tree, factor):
+    for i in range(factor):
+        station = make_unit(tree.bat, "station", f"新站{factor}-{i}")
+        make_person(station)
+
+
+def _queries(client):
+    client.get("/admin/")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/admin/")
+    return len(ctx)
+
+
+def test_dashboard_query_count_does_not_grow_with_units(tree, client):
+    client.force_login(user_with_role("hq_admin", tree.corps, "hq4"))
+    _grow(tree, 3)
+    few = _queries(client)
+    _grow(tree, 9)
+    assert _queries(client) == few
