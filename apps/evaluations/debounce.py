@@ -30,8 +30,10 @@ def flag_key(scheme_id, year, period_number=0, period_label="") -> str:
 class _Enqueue:
     def __init__(self, key: tuple):
         self.key = key
+        self.fired = False
 
     def __call__(self):
+        self.fired = True
         if cache.add(flag_key(*self.key), 1, timeout=FLAG_TTL):
             from .tasks import recompute_period
 
@@ -41,7 +43,7 @@ class _Enqueue:
 def _already_queued(key: tuple) -> bool:
     for entry in getattr(connection, "run_on_commit", []):
         func = entry[1]
-        if isinstance(func, _Enqueue) and func.key == key:
+        if isinstance(func, _Enqueue) and func.key == key and not func.fired:
             return True
     return False
 
