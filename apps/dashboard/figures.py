@@ -107,7 +107,12 @@ def evaluation_grades(user, root, today, **_):
     selector = _optional("apps.evaluations.selectors", "grade_distribution_per_child")
     if selector is None:
         return None
-    data = selector(user=user, root=root, year=today.year - 1 if today.month < 3 else today.year)
+    data = selector(user=user, root=root, year=today.year - 1 if today.month < 3 else today.year) or [
+        {"unit_id": c.pk, "unit_name": c.name, "grades": {}, "mean_total": None}
+        for c in Unit.objects.filter(
+            path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
+        ).order_by("path")
+    ]
     grades = sorted({g for r in data for g in r.get("grades", {})})
     rows = [[r["unit_name"], *[r["grades"].get(g, 0) for g in grades], r.get("mean_total")] for r in data]
     ranked = sorted(
@@ -119,7 +124,8 @@ def evaluation_grades(user, root, today, **_):
         "kind": "bar",
         "stacked": True,
         "labels": [r[0] for r in rows],
-        "datasets": [{"label": g, "data": [r[1 + i] for r in rows]} for i, g in enumerate(grades)],
+        "datasets": [{"label": g, "data": [r[1 + i] for r in rows]} for i, g in enumerate(grades)]
+        or [{"label": "已发布考评数", "data": [0 for _ in rows]}],
         "columns": ["单位", *grades, "平均分"],
         "rows": rows,
         "extra": {

@@ -1,0 +1,9 @@
+# Browser tests need Debian's Chromium (and a CJK font for readable screenshots); installed
+# here when missing. Harmless where apt is unavailable: the browser tests then skip.
+TEST_DEPS += browser-deps
+.PHONY: browser-deps
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+browser-deps:
+	@test -x /usr/bin/chromium || apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 \
+		|| sudo -n apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 \
+		|| echo "Chromium not installed: browser tests will be skipped"
