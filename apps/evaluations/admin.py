@@ -1,0 +1,358 @@
+"""Admin: schemes (reference data, corps level and above), evaluations with a score page,
+publish/correct actions and a ranking export, 年度先进党小组 proposals.
+
+Changelist query parameters the dashboard may use on ``admin:evaluations_evaluation_changelist``:
+``unit_subtree=<unit id>``, ``scheme__code__exact=<code>``, ``year=<year>``,
+``status__exact=published``, ``grade=<label>``.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.exports import xlsx_response
+from apps.core.scoping import permission_grants
+from apps.units.models import Unit
+
+from . import services
+from .api.views import RANKING_HEADERS, ranking_rows
+from .models import (
+    Criterion,
+    Evaluation,
+    GradeBand,
+    GroupHonour,
+    HonourStatus,
+    Scheme,
+    SchemeEvaluator,
+    Score,
+)
+
+REFERENCE_LEVELS = ["bureau", "corps"]
+
+
+def _may_edit_reference(request, codename: str) -> bool:
+    """Schemes are shared by the whole service: only holders of the permission on a corps
+    or the bureau may change them."""
+    user = request.user
+    if user.is_superuser:
+        return True
+    return (
+        permission_grants(user, "evaluations", codename)
+        .filter(content_object__kind__in=REFERENCE_LEVELS)
+        .exists()
+    )
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    fields = ["order", "name", "parent", "weight", "max_score", "required", "description"]
+    extra = 0
+
+
+class GradeBandInline(admin.TabularInline):
+    model = GradeBand
+    fields = ["label", "min_total"]
+    extra = 0
+
+
+class SchemeEvaluatorInline(admin.TabularInline):
+    model = SchemeEvaluator
+    fields = ["role", "weight"]
+    extra = 0
+
+
+@admin.register(Scheme)
+class SchemeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "subject_kind", "period_kind", "aggregation", "is_active"]
+    list_filter = ["subject_kind", "period_kind", "is_active"]
+    search_fields = ["name", "code"]
+    inlines = [CriterionInline, GradeBandInline, SchemeEvaluatorInline]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and _may_edit_reference(request, "add_scheme")
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _may_edit_reference(request, "change_scheme")
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and _may_edit_reference(request, "delete_scheme")
+
+
+class SubtreeFilter(admin.SimpleListFilter):
+    title = "单位（含下级）"
+    parameter_name = "unit_subtree"
+
+    def lookups(self, request, model_admin):
+        units = (
+            Unit.objects.visible_to(request.user, "view").filter(dissolved_on__isnull=True).order_by("path")
+        )
+        top = units.first()
+        if top is None:
+            return []
+        return [
+            (u.pk, "　" * (u.depth - top.depth) + u.name)
+            for u in units.filter(depth__lte=top.depth + 2)[:300]
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        unit = Unit.objects.visible_to(request.user, "view").filter(pk=self.value()).first()
+        return queryset.filter(unit__path__startswith=unit.path) if unit else queryset.none()
+
+
+class ScoreInline(ScopedTabularInline):
+    model = Score
+    fields = ["criterion", "evaluator", "evaluator_weight", "value", "comment", "updated_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "评分（请使用“评分”页面录入）"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("criterion", "evaluator")
+
+
+class ScoreForm(forms.Form):
+    def __init__(self, *args, criteria, initial_scores, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for c in criteria:
+            label = f"{c.parent.name}·{c.name}" if c.parent_id else c.name
+            self.fields[f"c{c.pk}"] = forms.DecimalField(
+                label=f"{label}（满分 {c.max_score}）",
+                required=c.required,
+                min_value=0,
+                max_value=c.max_score,
+                decimal_places=2,
+                initial=initial_scores.get(c.pk),
+                help_text=c.description,
+            )
+
+    def scores(self) -> dict:
+        return {
+            c.pk: self.cleaned_data[f"c{c.pk}"]
+            for c in self.criteria
+            if self.cleaned_data.get(f"c{c.pk}") is not None
+        }
+
+
+class CorrectForm(forms.Form):
+    reason = forms.CharField(label="更正原因", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ScopedModelAdmin):
+    list_display = [
+        "__str__",
+        "scheme",
+        "year",
+        "unit",
+        "total",
+        "grade",
+        "rank_in_parent",
+        "rank_in_corps",
+        "status",
+        "version",
+        "score_link",
+    ]
+    list_filter = [SubtreeFilter, "scheme", "year", "status", "grade", "subject_kind"]
+    search_fields = ["person__name", "organisation__name", "subject_unit__name"]
+    list_select_related = ["scheme", "unit", "person", "organisation", "subject_unit"]
+    ordering = ["-year", "scheme", "rank_in_corps", "pk"]
+    readonly_fields = [
+        "scheme",
+        "year",
+        "period_number",
+        "period_label",
+        "subject_kind",
+        "person",
+        "organisation",
+        "subject_unit",
+        "unit",
+        "status",
+        "version",
+        "supersedes",
+        "correction_reason",
+        "total",
+        "grade",
+        "rank_in_parent",
+        "rank_in_corps",
+        "computed_at",
+        "published_at",
+        "published_by",
+        "created_by",
+    ]
+    inlines = [ScoreInline]
+    actions = ["publish_selected", "export_ranking", "export_xlsx"]
+    export_fields = [
+        ("rank_in_corps", "总队内排名"),
+        ("rank_in_parent", "上级单位内排名"),
+        ("subject", "考核对象"),
+        ("unit", "所在单位"),
+        ("total", "总分"),
+        ("grade", "等次"),
+        ("status", "状态"),
+    ]
+
+    def has_add_permission(self, request):
+        return False  # opened through the API (services check subject and period)
+
+    @admin.display(description="评分")
+    def score_link(self, obj):
+        if obj.is_locked:
+            return "—"
+        return format_html(
+            '<a href="{}">评分</a>', reverse("admin:evaluations_evaluation_score", args=[obj.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/score/",
+                self.admin_site.admin_view(self.score_view),
+                name="evaluations_evaluation_score",
+            ),
+            path(
+                "<int:pk>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name="evaluations_evaluation_correct",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _page(self, request, evaluation, form, title, template):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "opts": self.model._meta,
+            "original": evaluation,
+        }
+        return TemplateResponse(request, template, context)
+
+    def score_view(self, request, pk):
+        evaluation = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not request.user.has_perm("evaluations.score_evaluation", evaluation):
+            raise PermissionDenied
+        criteria = list(
+            Criterion.objects.filter(scheme=evaluation.scheme_id, children__isnull=True).select_related(
+                "parent"
+            )
+        )
+        mine = dict(
+            Score.objects.filter(evaluation=evaluation, evaluator=request.user).values_list(
+                "criterion_id", "value"
+            )
+        )
+        form = ScoreForm(request.POST or None, criteria=criteria, initial_scores=mine)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.scores_submit(evaluation=evaluation, evaluator=request.user, scores=form.scores())
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, "；".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                self.message_user(request, "评分已保存，总分和排名将自动重新计算。")
+                return HttpResponseRedirect(reverse("admin:evaluations_evaluation_change", args=[pk]))
+        return self._page(
+            request, evaluation, form, f"评分：{evaluation}", "admin/evaluations/evaluation/score.html"
+        )
+
+    def correct_view(self, request, pk):
+        evaluation = get_object_or_404(self.get_queryset(request), pk=pk)
+        form = CorrectForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                correction = services.evaluation_correct(
+                    evaluation=evaluation, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, "；".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                self.message_user(request, "已建立更正版本，请重新评分后发布。")
+                return HttpResponseRedirect(
+                    reverse("admin:evaluations_evaluation_change", args=[correction.pk])
+                )
+        return self._page(
+            request, evaluation, form, f"更正：{evaluation}", "admin/evaluations/evaluation/score.html"
+        )
+
+    @admin.action(description="发布所选考核结果")
+    def publish_selected(self, request, queryset):
+        done, failed = 0, []
+        for evaluation in queryset.filter(status="draft"):
+            try:
+                services.evaluation_publish(evaluation=evaluation, actor=request.user)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                failed.append(f"{evaluation}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}")
+        self.message_user(request, f"已发布 {done} 项。")
+        for message in failed[:20]:
+            self.message_user(request, message, level=messages.WARNING)
+
+    @admin.action(description="导出排名为 Excel")
+    def export_ranking(self, request, queryset):
+        qs = queryset.filter(Q(status="published") | Q(status="draft", supersedes__isnull=True)).order_by(
+            "scheme", "year", "rank_in_corps", "rank_in_parent", "pk"
+        )
+        return xlsx_response(filename="考核排名.xlsx", headers=RANKING_HEADERS, rows=ranking_rows(qs))
+
+
+@admin.register(GroupHonour)
+class GroupHonourAdmin(ScopedModelAdmin):
+    list_display = ["group", "branch", "unit", "year", "rank_in_branch", "total", "status", "decided_at"]
+    list_filter = ["year", "status", SubtreeFilter]
+    search_fields = ["group__name", "branch__name"]
+    list_select_related = ["group", "branch", "unit", "evaluation"]
+    readonly_fields = [
+        "year",
+        "group",
+        "branch",
+        "unit",
+        "evaluation",
+        "rank_in_branch",
+        "status",
+        "members",
+        "decided_by",
+        "decided_at",
+    ]
+    actions = ["accept_selected", "reject_selected", "export_xlsx"]
+
+    def has_add_permission(self, request):
+        return False  # proposed from the party-group rating (API: honours/propose)
+
+    @admin.display(description="评比得分")
+    def total(self, obj):
+        return obj.evaluation.total
+
+    def _decide(self, request, queryset, fn, label):
+        done = 0
+        for honour in queryset.filter(status=HonourStatus.PROPOSED):
+            try:
+                fn(honour=honour, actor=request.user)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(
+                    request,
+                    f"{honour}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}",
+                    level=messages.WARNING,
+                )
+        self.message_user(request, f"已{label} {done} 项。")
+
+    @admin.action(description="确定为年度先进党小组")
+    def accept_selected(self, request, queryset):
+        self._decide(request, queryset, services.honour_accept, "确定")
+
+    @admin.action(description="不予采纳")
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, services.honour_reject, "不予采纳")
