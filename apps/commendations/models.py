@@ -217,6 +217,7 @@ class Attachment(ScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "证明材料"
@@ -321,6 +322,7 @@ class ExemplaryModel(ScopedModel):
     )
     citation = models.TextField("事迹简介")
     published_on = models.DateField("发布日期")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "先进典型"

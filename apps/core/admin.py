@@ -86,6 +86,13 @@ class ScopedModelAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (ScopedFormMixin, form), {"scoped_user": request.user})
 
+    def history_view(self, request, object_id, extra_context=None):
+        """simple-history's view for models with a history; Django's log view for the rest
+        (logs and aggregates), both through the scoped ``get_object`` (out of scope: 404)."""
+        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
     @admin.action(description="导出所选记录为 Excel")
     def export_xlsx(self, request, queryset):
         fields = self.export_fields or [
