@@ -25,7 +25,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 PRODUCTION = os.environ.get("DJANGO_ENV") == "production"
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-" + "x" * 20)
+SECRET_KEY = os.environ.get("SECRET_KEY") or (
+    "" if PRODUCTION else "dev-only-insecure-key-change-me-" + "x" * 20
+)
+if PRODUCTION and len(SECRET_KEY) < 50:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Production needs SECRET_KEY (at least 50 random characters) in the environment."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -177,6 +185,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" or "status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "apps.units.models.UnitKind",
+        "OrganisationKindEnum": "apps.party.models.OrganisationKind",
+        "PositionKindEnum": "apps.party.models.PositionKind",
+        "TeamKindEnum": "apps.party.models.TeamKind",
+        "PoliticalStatusEnum": "apps.people.models.PoliticalStatus",
+        "ImportJobStatusEnum": "apps.people.models.ImportJob.Status",
+        "TalkKindEnum": "apps.talks.models.TalkKind",
+        "FollowUpStatusEnum": "apps.talks.models.FollowUp.Status",
+        "TalkPeriodEnum": "apps.talks.models.TalkPolicy.Period",
+        "ContentReadChannelEnum": "apps.talks.models.TalkContentAccess.Channel",
+        "NominationStatusEnum": "apps.commendations.models.Nomination.Status",
+        "ObjectionOutcomeEnum": "apps.commendations.models.Objection.Outcome",
+        "ZeroReportItemKindEnum": "apps.reports.models.ZeroReportItem.Kind",
+        "ComplianceStatusEnum": "apps.reports.models.DailyCompliance.Status",
+        "MeetingKindEnum": "apps.reports.models.MeetingKind",
+        "ResponsibilityKindEnum": "apps.reports.models.ResponsibilityKind",
+        "EvaluationStatusEnum": "apps.evaluations.models.EvaluationStatus",
+        "HonourStatusEnum": "apps.evaluations.models.HonourStatus",
+    },
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -186,7 +215,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 # An unacknowledged task (its worker died) is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -4,6 +4,7 @@ import datetime
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from icalendar import Calendar, Event
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -14,6 +15,7 @@ from apps.units.models import Unit
 from .models import Meeting
 
 
+@extend_schema(exclude=True)  # an iCalendar file, not JSON
 @api_view(["GET"])
 @authentication_classes([SessionAuthentication, TokenAuthentication])
 @permission_classes([IsAuthenticated])

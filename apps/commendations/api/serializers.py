@@ -11,7 +11,7 @@ class AwardKindSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "approving_kind", "collective", "notice_days"]
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class NominationDecisionSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
     on_behalf_of = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -62,7 +62,7 @@ class NominationSerializer(ScopedModelSerializer):
 
 
 class NominationDetailSerializer(NominationSerializer):
-    decisions = DecisionSerializer(many=True, read_only=True)
+    decisions = NominationDecisionSerializer(many=True, read_only=True)
 
     class Meta(NominationSerializer.Meta):
         fields = [*NominationSerializer.Meta.fields, "decisions"]
