@@ -1,6 +1,7 @@
-"""Demo: the 2025 annual assessment of everyone, the 2025 party-group rating with its
-年度先进党小组 (accepted in 贵州), the 6+1 evaluation of 贵州's branches, the corps committee's
-satisfaction survey (100%), and a 2026 wartime assessment being scored at 长治特勤站.
+"""Demo: last year's annual assessment of everyone (and this year's, so the dashboard has
+figures whatever the month), last year's party-group rating with its 年度先进党小组
+(accepted in 贵州), the 6+1 evaluation of 贵州's branches, the corps committee's
+satisfaction survey (100%), and a wartime assessment being scored at 长治特勤站.
 
 People and organisations come from the people demo; everything is queried from the
 database (an empty tree simply yields no evaluations). Bulk inserts, then one SQL
@@ -18,9 +19,12 @@ from apps.people.models import Person
 from apps.units.models import Unit
 
 from . import ranking, services
-from .models import Evaluation, EvaluationStatus, HonourStatus, Scheme, Score
+from .models import Evaluation, EvaluationStatus, GroupHonour, HonourStatus, Scheme, Score
 
-YEAR = 2025
+
+def demo_year() -> int:
+    """The last full year: the one the demo's ratings and honours are for."""
+    return timezone.localdate().year - 1
 
 
 def _evaluators(ctx):
@@ -36,7 +40,7 @@ def _value(rnd, quality: float, maximum: Decimal) -> Decimal:
     return Decimal(max(0, min(float(maximum), round(raw)))).quantize(Decimal("0.01"))
 
 
-def _score_all(rnd, scheme, subjects, evaluators, *, year=YEAR, period_label="", publish=True, quality=None):
+def _score_all(rnd, scheme, subjects, evaluators, *, year, period_label="", publish=True, quality=None):
     """subjects: (field name, object, unit) tuples."""
     if not subjects or not evaluators:
         return []
@@ -75,32 +79,42 @@ def _score_all(rnd, scheme, subjects, evaluators, *, year=YEAR, period_label="",
 
 def load(ctx):
     rnd = random.Random(2025_12)
+    year = demo_year()
     schemes = {s.code: s for s in Scheme.objects.all()}
     evaluators = _evaluators(ctx)
     if not evaluators or not schemes:
         return
     people = list(Person.objects.filter(is_active=True).select_related("unit").order_by("pk"))
     if "annual" in schemes:
-        _score_all(rnd, schemes["annual"], [("person", p, p.unit) for p in people], evaluators[:1])
+        for y in (year, year + 1):
+            _score_all(
+                rnd, schemes["annual"], [("person", p, p.unit) for p in people], evaluators[:1], year=y
+            )
     groups = list(
         PartyOrganisation.objects.filter(kind="party_group", closed_on__isnull=True).order_by("path")
     )
     if "group_rating" in schemes and groups:
-        _score_all(rnd, schemes["group_rating"], [("organisation", g, g.unit) for g in groups], evaluators)
+        _score_all(
+            rnd, schemes["group_rating"], [("organisation", g, g.unit) for g in groups], evaluators, year=year
+        )
         admin = get_user_model().objects.filter(is_superuser=True).first()
         if admin is not None:
-            honours = services.honours_propose(year=YEAR, actor=admin)
+            honours = services.honours_propose(year=year, actor=admin)
             guizhou = Unit.objects.filter(code="GZ").first()
             for honour in honours:
                 if guizhou is not None and honour.unit.path.startswith(guizhou.path):
                     services.honour_accept(honour=honour, actor=admin)
-            ctx["advanced_groups"] = [h for h in honours if h.status == HonourStatus.ACCEPTED]
+            ctx["advanced_groups"] = list(GroupHonour.objects.filter(year=year, status=HonourStatus.ACCEPTED))
     guizhou = Unit.objects.filter(code="GZ").first()
     if guizhou is not None:
         branches = PartyOrganisation.objects.filter(kind="branch", unit__path__startswith=guizhou.path)
         if "six_plus_one" in schemes:
             _score_all(
-                rnd, schemes["six_plus_one"], [("organisation", b, b.unit) for b in branches], evaluators
+                rnd,
+                schemes["six_plus_one"],
+                [("organisation", b, b.unit) for b in branches],
+                evaluators,
+                year=year,
             )
         if "satisfaction" in schemes:
             _score_all(
@@ -108,6 +122,7 @@ def load(ctx):
                 schemes["satisfaction"],
                 [("subject_unit", guizhou, guizhou)],
                 evaluators[:1],
+                year=year,
                 quality=100,
             )
             Score.objects.filter(evaluation__scheme=schemes["satisfaction"]).update(value=Decimal("100"))
@@ -122,7 +137,7 @@ def load(ctx):
             schemes["wartime"],
             [("person", p, p.unit) for p in crew],
             evaluators[:1],
-            year=2026,
+            year=year + 1,
             period_label="防疫一线任务",
             publish=False,
         )
