@@ -20,13 +20,13 @@ PERIOD_FILTER = "e.scheme_id = %s AND e.year = %s AND e.period_number = %s AND e
 
 TOTALS_SQL = f"""
 UPDATE evaluations_evaluation AS e SET total = (
-    SELECT ROUND(100 * SUM(c.weight * pc.avg_value / c.max_score) / NULLIF((
+    SELECT ROUND(100.0 * SUM(c.weight * pc.avg_value / c.max_score) / NULLIF((
         SELECT SUM(l.weight) FROM evaluations_criterion l
         WHERE l.scheme_id = e.scheme_id
           AND NOT EXISTS (SELECT 1 FROM evaluations_criterion k WHERE k.parent_id = l.id)
     ), 0), 2)
     FROM (
-        SELECT s.criterion_id, SUM(s.evaluator_weight * s.value) / SUM(s.evaluator_weight) AS avg_value
+        SELECT s.criterion_id, SUM(s.evaluator_weight * s.value) * 1.0 / SUM(s.evaluator_weight) AS avg_value
         FROM evaluations_score s WHERE s.evaluation_id = e.id GROUP BY s.criterion_id
     ) pc
     JOIN evaluations_criterion c ON c.id = pc.criterion_id
