@@ -2,7 +2,7 @@
 publish/correct actions and a ranking export, 年度先进党小组 proposals.
 
 Changelist query parameters the dashboard may use on ``admin:evaluations_evaluation_changelist``:
-``unit_subtree=<unit id>``, ``scheme__code__exact=<code>``, ``year=<year>``,
+``unit_subtree=<unit id>``, ``scheme__id__exact=<id>``, ``year=<year>``,
 ``status__exact=published``, ``grade=<label>``.
 """
 
