@@ -14,3 +14,26 @@ def recompute_period(scheme_id: int, year: int, period_number: int = 0, period_l
     # edit is ever left out of the figures.
     cache.delete(flag_key(scheme_id, year, period_number, period_label))
     ranking.recompute_period(scheme_id, year, period_number, period_label)
+
+
+@shared_task(name="evaluations.recompute_open_periods")
+def recompute_open_periods() -> int:
+    """Nightly: re-rank every period of this year and last year that still has a live row,
+    so that a unit moved to another detachment or corps is ranked where it now stands.
+    Idempotent (figures are recomputed from the scores; published totals stay locked)."""
+    from django.utils import timezone
+
+    from .models import LIVE_VERSION, Evaluation
+
+    this_year = timezone.localdate().year
+    periods = (
+        Evaluation.objects.filter(LIVE_VERSION, year__gte=this_year - 1)
+        .order_by()
+        .values_list("scheme_id", "year", "period_number", "period_label")
+        .distinct()
+    )
+    count = 0
+    for key in periods:
+        ranking.recompute_period(*key)
+        count += 1
+    return count
