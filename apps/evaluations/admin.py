@@ -22,7 +22,7 @@ from apps.core.exports import xlsx_response
 from apps.core.scoping import permission_grants
 from apps.units.models import Unit
 
-from . import services
+from . import selectors, services
 from .api.views import RANKING_HEADERS, ranking_rows
 from .models import (
     Criterion,
@@ -147,6 +147,23 @@ class ScoreForm(forms.Form):
         }
 
 
+class RankingForm(forms.Form):
+    scheme = forms.ModelChoiceField(label="考核方案", queryset=Scheme.objects.order_by("code"))
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    period_number = forms.IntegerField(label="期次", min_value=0, max_value=12, initial=0, required=False)
+    period_label = forms.CharField(label="专项名称", max_length=60, required=False)
+    unit = forms.ModelChoiceField(label="单位（含下级）", queryset=Unit.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (
+            Unit.objects.visible_to(user, "view").filter(dissolved_on__isnull=True).order_by("path")
+        )
+
+
+RANKING_PAGE_LIMIT = 500
+
+
 class CorrectForm(forms.Form):
     reason = forms.CharField(label="更正原因", widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -219,6 +236,11 @@ class EvaluationAdmin(ScopedModelAdmin):
     def get_urls(self):
         return [
             path(
+                "ranking/",
+                self.admin_site.admin_view(self.ranking_view),
+                name="evaluations_evaluation_ranking",
+            ),
+            path(
                 "<int:pk>/score/",
                 self.admin_site.admin_view(self.score_view),
                 name="evaluations_evaluation_score",
@@ -240,6 +262,45 @@ class EvaluationAdmin(ScopedModelAdmin):
             "original": evaluation,
         }
         return TemplateResponse(request, template, context)
+
+    def ranking_view(self, request):
+        """排名页: one period of one scheme, best first, with the roll-up per child unit."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = RankingForm(request.GET or None, user=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "考核排名",
+            "form": form,
+            "opts": self.model._meta,
+            "rows": None,
+            "limit": RANKING_PAGE_LIMIT,
+        }
+        if form.is_valid():
+            data = form.cleaned_data
+            params = {
+                "scheme": data["scheme"],
+                "year": data["year"],
+                "period_number": data["period_number"] or 0,
+                "period_label": data["period_label"] or "",
+            }
+            qs = selectors.ranking(user=request.user, root=data["unit"], **params)
+            if request.GET.get("format") == "xlsx":
+                return xlsx_response(
+                    filename=f"{data['year']}年{data['scheme'].name}排名.xlsx",
+                    headers=RANKING_HEADERS,
+                    rows=ranking_rows(qs),
+                )
+            rows = list(qs[: RANKING_PAGE_LIMIT + 1])
+            root = data["unit"]
+            context.update(
+                rows=rows[:RANKING_PAGE_LIMIT],
+                truncated=len(rows) > RANKING_PAGE_LIMIT,
+                query=request.GET.urlencode().replace("&format=xlsx", ""),
+                root=root,
+                rollup=selectors.rollup_per_child(user=request.user, root=root, **params) if root else None,
+            )
+        return TemplateResponse(request, "admin/evaluations/evaluation/ranking.html", context)
 
     def score_view(self, request, pk):
         evaluation = get_object_or_404(self.get_queryset(request), pk=pk)

@@ -121,3 +121,38 @@ def test_reference_schemes_are_read_only_below_corps_level(client, tree):
     client.force_login(user_with_role("hq_admin", tree.corps))
     assert client.get(f"/admin/evaluations/scheme/{annual.pk}/change/").status_code == 200
     assert client.get("/admin/evaluations/scheme/add/").status_code == 200
+
+
+def test_the_ranking_page_is_scoped_ordered_exportable_and_has_a_rollup(client, tree, scheme):
+    _rows(scheme, [tree.station, tree.station3, tree.tqz], 6)
+    client.force_login(user_with_role("unit_admin", tree.det))
+    url = f"{CHANGELIST}ranking/?scheme={scheme.pk}&year=2026&unit={tree.det.pk}"
+    response = client.get(url)
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert {e.unit for e in rows} == {tree.station, tree.tqz}
+    assert [e.rank_in_corps for e in rows] == sorted(e.rank_in_corps for e in rows)
+    assert {r["unit_name"]: r["subjects"] for r in response.context["rollup"]} == {"甲区大队": 2, "特勤站": 2}
+    response = client.get(url + "&format=xlsx")
+    sheet_rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(sheet_rows) == 5
+    # A unit outside the scope is not a valid choice.
+    response = client.get(f"{CHANGELIST}ranking/?scheme={scheme.pk}&year=2026&unit={tree.det2.pk}")
+    assert response.context["rows"] is None
+    assert "unit" in response.context["form"].errors
+
+
+def test_the_ranking_page_runs_the_same_number_of_queries_for_few_and_many(client, tree, scheme):
+    client.force_login(user_with_role("unit_admin", tree.corps))
+    url = f"{CHANGELIST}ranking/?scheme={scheme.pk}&year=2026&unit={tree.corps.pk}"
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    _rows(scheme, [tree.station, tree.station3], 3)
+    count()
+    few = count()
+    _rows(scheme, [tree.station, tree.station3], 30)
+    assert count() == few
