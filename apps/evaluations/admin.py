@@ -20,6 +20,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
 from apps.core.exports import xlsx_response
 from apps.core.scoping import permission_grants
+from apps.party.models import PartyOrganisation
+from apps.people.models import Person
 from apps.units.models import Unit
 
 from . import selectors, services
@@ -164,6 +166,36 @@ class RankingForm(forms.Form):
 RANKING_PAGE_LIMIT = 500
 
 
+class OpenEvaluationForm(forms.Form):
+    """Opens an evaluation through ``evaluation_create``; subjects are limited to the user's scope."""
+
+    scheme = forms.ModelChoiceField(label="考核方案", queryset=Scheme.objects.filter(is_active=True))
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    period_number = forms.IntegerField(label="期次", min_value=0, max_value=12, initial=0, required=False)
+    period_label = forms.CharField(label="专项名称", max_length=60, required=False)
+    person = forms.ModelChoiceField(label="人员", queryset=Person.objects.none(), required=False)
+    organisation = forms.ModelChoiceField(
+        label="党组织/党小组", queryset=PartyOrganisation.objects.none(), required=False
+    )
+    subject_unit = forms.ModelChoiceField(label="被考核单位", queryset=Unit.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.visible_to(user, "view").select_related("unit")
+        self.fields["organisation"].queryset = PartyOrganisation.objects.visible_to(user, "view").open()
+        self.fields["subject_unit"].queryset = Unit.objects.visible_to(user, "view").filter(
+            dissolved_on__isnull=True
+        )
+
+    def clean(self):
+        data = super().clean()
+        chosen = [data.get(f) for f in ("person", "organisation", "subject_unit") if data.get(f)]
+        if len(chosen) != 1:
+            raise ValidationError("请选择一个考核对象（人员、党组织或单位之一）。")
+        data["subject"] = chosen[0]
+        return data
+
+
 class CorrectForm(forms.Form):
     reason = forms.CharField(label="更正原因", widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -222,8 +254,40 @@ class EvaluationAdmin(ScopedModelAdmin):
         ("status", "状态"),
     ]
 
-    def has_add_permission(self, request):
-        return False  # opened through the API (services check subject and period)
+    def add_view(self, request, form_url="", extra_context=None):
+        """Opening an evaluation goes through the service (subject kind, period, scope)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = OpenEvaluationForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                evaluation = services.evaluation_create(
+                    scheme=data["scheme"],
+                    subject=data["subject"],
+                    year=data["year"],
+                    period_number=data["period_number"] or 0,
+                    period_label=data["period_label"] or "",
+                    actor=request.user,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, "；".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                self.message_user(request, "考核已建立，请评分。")
+                return HttpResponseRedirect(
+                    reverse("admin:evaluations_evaluation_score", args=[evaluation.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/evaluations/evaluation/score.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "新建考核",
+                "form": form,
+                "opts": self.model._meta,
+                "original": None,
+            },
+        )
 
     @admin.display(description="评分")
     def score_link(self, obj):

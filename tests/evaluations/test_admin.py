@@ -156,3 +156,24 @@ def test_the_ranking_page_runs_the_same_number_of_queries_for_few_and_many(clien
     few = count()
     _rows(scheme, [tree.station, tree.station3], 30)
     assert count() == few
+
+
+def test_the_admin_opens_an_evaluation_through_the_service_within_the_scope(client, tree, scheme):
+    admin_user = user_with_role("unit_admin", tree.det)
+    client.force_login(admin_user)
+    inside, outside = make_person(tree.station), make_person(tree.station3)
+    assert client.get(f"{CHANGELIST}add/").status_code == 200
+    response = client.post(f"{CHANGELIST}add/", {"scheme": scheme.pk, "year": 2026, "person": outside.pk})
+    assert response.status_code == 200
+    assert "person" in response.context["form"].errors
+    response = client.post(
+        f"{CHANGELIST}add/", {"scheme": scheme.pk, "year": 2026, "subject_unit": tree.station.pk}
+    )
+    assert response.status_code == 200  # a person scheme refuses a unit subject
+    assert Evaluation.objects.count() == 0
+    response = client.post(f"{CHANGELIST}add/", {"scheme": scheme.pk, "year": 2026, "person": inside.pk})
+    assert response.status_code == 302
+    evaluation = Evaluation.objects.get()
+    assert (evaluation.person, evaluation.unit, evaluation.created_by) == (inside, tree.station, admin_user)
+    client.force_login(user_with_role("viewer", tree.det))
+    assert client.get(f"{CHANGELIST}add/").status_code == 403
