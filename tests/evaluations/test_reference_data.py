@@ -20,3 +20,8 @@ def test_the_six_reference_schemes_ship_with_criteria_and_bands():
     assert annual.criteria.count() == 5
     standard = Scheme.objects.get(code="standardisation")
     assert standard.criteria.filter(parent__isnull=False).count() == 6
+
+
+def test_the_wartime_assessment_weights_secretaries_double():
+    weights = dict(Scheme.objects.get(code="wartime").evaluator_roles.values_list("role__code", "weight"))
+    assert weights == {"secretary": 2, "hq_admin": 1, "unit_admin": 1}
