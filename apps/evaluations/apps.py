@@ -8,10 +8,19 @@ REFERENCE_EVALUATORS = {
 }
 
 
-def seed_reference_evaluators(sender, using="default", **kwargs):
+def seed_reference_data(sender, using="default", **kwargs):
+    """After migrate (and after a test flush, which empties tables but re-sends post_migrate):
+    the reference schemes when there are none at all, then their evaluator roles."""
+    from importlib import import_module
+
+    from django.apps import apps
+
     from apps.access.models import Role
 
     from .models import Scheme, SchemeEvaluator
+
+    if not Scheme.objects.using(using).exists():
+        import_module("apps.evaluations.migrations.0002_reference_schemes").add_schemes(apps, None)
 
     roles = {r.code: r for r in Role.objects.using(using).all()}
     for code, weights in REFERENCE_EVALUATORS.items():
@@ -30,4 +39,4 @@ class EvaluationsConfig(AppConfig):
     verbose_name = "考核考评"
 
     def ready(self):
-        post_migrate.connect(seed_reference_evaluators, sender=self)
+        post_migrate.connect(seed_reference_data, sender=self)
