@@ -216,6 +216,10 @@ def evaluation_publish(*, evaluation: Evaluation, actor) -> Evaluation:
     ranking.recompute_evaluation_period(evaluation)  # ranks over the new set of live versions
     evaluation = Evaluation.objects.get(pk=evaluation.pk)
     evaluation.save()  # a history row with the published figures
+    if evaluation.person_id:
+        from .tasks import notify_published
+
+        transaction.on_commit(lambda: notify_published.delay(evaluation.pk))
     return evaluation
 
 

@@ -37,3 +37,30 @@ def recompute_open_periods() -> int:
         ranking.recompute_period(*key)
         count += 1
     return count
+
+
+@shared_task(name="evaluations.notify_published")
+def notify_published(evaluation_id: int) -> bool:
+    """Tell an assessed person (if they have a login) their published result. Idempotent:
+    the dedupe key is the evaluation, so a second run sends nothing."""
+    from apps.notifications.services import notification_send
+
+    from .models import Evaluation
+
+    evaluation = (
+        Evaluation.objects.select_related("scheme", "person__user")
+        .filter(pk=evaluation_id, status="published")
+        .first()
+    )
+    if evaluation is None or evaluation.person is None or evaluation.person.user is None:
+        return False
+    sent = notification_send(
+        recipient=evaluation.person.user,
+        title=f"{evaluation.year}年{evaluation.scheme.name}结果已发布：{evaluation.grade or '—'}",
+        body=f"总分 {evaluation.total}，等次 {evaluation.grade}。"
+        + (f"（更正：{evaluation.correction_reason}）" if evaluation.correction_reason else ""),
+        link=f"/api/evaluations/evaluations/{evaluation.pk}/",
+        category="evaluations",
+        dedupe_key=f"evaluation-published:{evaluation.pk}",
+    )
+    return sent is not None

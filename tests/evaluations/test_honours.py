@@ -124,3 +124,31 @@ def test_the_honours_api_proposes_and_accepts(rated, hq, api, tree):
     assert GroupHonour.objects.filter(status="accepted").count() == 1
     outsider = user_with_role("unit_admin", tree.corps2)
     assert api(outsider).get(f"/api/evaluations/honours/{pk}/").status_code == 404
+
+
+def test_the_honours_list_runs_the_same_number_of_queries_for_few_and_many(api, tree, hq):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(hq)
+    branch = make_org(tree.station, "branch")
+
+    def add(n):
+        for _ in range(n):
+            group = make_org(tree.station, "party_group", parent=branch)
+            make_person(tree.station, party_group=group)
+            _rate(group, hq, (20, 15, 20, 10, 10))
+        honours_propose(year=2026, actor=hq, top_n=100)
+        for honour in GroupHonour.objects.filter(status="proposed"):
+            honour_accept(honour=honour, actor=hq)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/evaluations/honours/").status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    count()
+    few = count()
+    add(10)
+    assert count() == few

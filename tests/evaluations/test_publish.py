@@ -92,3 +92,21 @@ def test_a_correction_needs_a_reason_and_a_published_evaluation(published, hq, t
     with pytest.raises(PermissionDenied):
         evaluation_correct(evaluation=published, reason="越权", actor=user_with_role("viewer", tree.corps))
     assert Evaluation.objects.count() == 2
+
+
+def test_the_assessed_person_is_told_once(tree, hq, django_capture_on_commit_callbacks):
+    from apps.evaluations.tasks import notify_published
+    from apps.notifications.models import Notification
+    from tests.factories.units import make_user
+
+    login = make_user()
+    scheme = make_scheme(criteria=[("甲", 1, 100, True)])
+    person = make_person(tree.station, user=login)
+    evaluation = evaluation_create(scheme=scheme, subject=person, year=2026, actor=hq)
+    scores_submit(evaluation=evaluation, evaluator=hq, scores=sheet(scheme, 95))
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation_publish(evaluation=evaluation, actor=hq)
+    assert notify_published(evaluation.pk) is False  # second run: nothing more
+    notices = Notification.objects.filter(recipient=login)
+    assert notices.count() == 1
+    assert "优秀" in notices.get().title
