@@ -13,9 +13,8 @@ from apps.party.models import PartyOrganisation
 from apps.people.models import Person
 from apps.units.models import Unit
 
-from .. import services
+from .. import selectors, services
 from ..models import Evaluation, EvaluationStatus, GroupHonour, Scheme, SubjectKind
-from ..selectors import ranking, rollup_per_child
 from .serializers import (
     CorrectionSerializer,
     EvaluationCreateSerializer,
@@ -175,7 +174,7 @@ class EvaluationViewSet(ScopedModelViewSet):
             year,
             period_number,
             root,
-            ranking(
+            selectors.ranking(
                 user=request.user,
                 scheme=scheme,
                 year=year,
@@ -206,7 +205,7 @@ class EvaluationViewSet(ScopedModelViewSet):
         if root is None:
             raise ValidationError({"unit": "请指定单位。"})
         return Response(
-            rollup_per_child(
+            selectors.rollup_per_child(
                 user=request.user,
                 root=root,
                 scheme=scheme,
