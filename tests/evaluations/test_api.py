@@ -170,3 +170,26 @@ def test_the_rollup_endpoint_gives_one_row_per_child(api, tree, hq, scheme):
     outsider = user_with_role("unit_admin", tree.corps2)
     response = api(outsider).get(f"{URL}rollup/?scheme={scheme.pk}&year=2026&unit={tree.corps.pk}")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "scheme=abc&year=2026",
+        "scheme={s}&year=x",
+        "scheme={s}&year=2026&unit=x",
+        "scheme={s}&year=2026&period_number=x",
+    ],
+)
+def test_malformed_ranking_queries_are_a_400(api, hq, scheme, query):
+    for endpoint in ("ranking", "ranking-xlsx", "rollup"):
+        response = api(hq).get(f"{URL}{endpoint}/?{query.format(s=scheme.pk)}")
+        assert response.status_code == 400, (endpoint, query)
+
+
+def test_a_malformed_score_sheet_is_a_400(api, tree, hq, scheme):
+    pk = _create(api(hq), scheme, make_person(tree.station)).json()["id"]
+    for payload in ({"scores": {"x": "1"}}, {"scores": {}}, {"scores": "8"}, {}):
+        assert api(hq).post(f"{URL}{pk}/scores/", payload, format="json").status_code == 400
+    assert not Score.objects.exists()

@@ -156,17 +156,23 @@ class EvaluationViewSet(ScopedModelViewSet):
 
     def _ranking(self, request):
         params = request.query_params
-        scheme = Scheme.objects.filter(pk=params.get("scheme") or 0).first()
-        try:
-            year = int(params.get("year", ""))
-            period_number = int(params.get("period_number", 0))
-        except ValueError:
-            raise ValidationError({"year": "请指定年度。"}) from None
+
+        def number(name, message, default=None):
+            raw = params.get(name, default)
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                raise ValidationError({name: message}) from None
+
+        scheme = Scheme.objects.filter(pk=number("scheme", "请指定考核方案。")).first()
         if scheme is None:
             raise ValidationError({"scheme": "请指定考核方案。"})
+        year = number("year", "请指定年度。")
+        period_number = number("period_number", "期次应为整数。", 0)
         root = None
         if params.get("unit"):
-            root = Unit.objects.visible_to(request.user, "view").filter(pk=params["unit"]).first()
+            unit_id = number("unit", "单位不存在或不在您的管辖范围内。")
+            root = Unit.objects.visible_to(request.user, "view").filter(pk=unit_id).first()
             if root is None:
                 raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
         return (
