@@ -152,3 +152,32 @@ def test_the_honours_list_runs_the_same_number_of_queries_for_few_and_many(api, 
     few = count()
     add(10)
     assert count() == few
+
+
+def test_the_admin_accepts_proposals_in_scope_and_lists_them_in_constant_queries(rated, hq, tree, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    honours = honours_propose(year=2026, actor=hq, top_n=4)
+    station_admin = user_with_role("unit_admin", tree.station)
+    client.force_login(station_admin)
+    response = client.get("/admin/evaluations/grouphonour/")
+    assert {h.unit_id for h in response.context["cl"].result_list} == {tree.station.pk}
+    ids = [h.pk for h in honours]  # includes 丙站's, out of this admin's scope
+    client.post("/admin/evaluations/grouphonour/", {"action": "accept_selected", "_selected_action": ids})
+    accepted = GroupHonour.objects.filter(status="accepted")
+    assert accepted.count() == 4
+    assert {h.unit_id for h in accepted} == {tree.station.pk}
+
+    client.force_login(hq)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/admin/evaluations/grouphonour/").status_code == 200
+        return len(ctx.captured_queries)
+
+    count()
+    many = count()
+    assert GroupHonour.objects.count() == 6
+    GroupHonour.objects.filter(pk__in=ids[:4]).delete()
+    assert count() == many
