@@ -193,3 +193,14 @@ def test_a_malformed_score_sheet_is_a_400(api, tree, hq, scheme):
     for payload in ({"scores": {"x": "1"}}, {"scores": {}}, {"scores": "8"}, {}):
         assert api(hq).post(f"{URL}{pk}/scores/", payload, format="json").status_code == 400
     assert not Score.objects.exists()
+
+
+def test_the_grade_distribution_endpoint_is_per_child_and_scoped(api, tree, hq, scheme):
+    _published(scheme, [tree.station, tree.station3], 4)
+    response = api(hq).get(f"{URL}distribution/?scheme={scheme.pk}&year=2026&unit={tree.corps.pk}")
+    assert response.status_code == 200
+    rows = {r["unit_name"]: r["grades"] for r in response.json()}
+    assert rows == {"甲市支队": {"称职": 2}, "乙市支队": {"称职": 2}}
+    det_admin = user_with_role("unit_admin", tree.det)
+    response = api(det_admin).get(f"{URL}distribution/?scheme={scheme.pk}&year=2026&unit={tree.corps.pk}")
+    assert response.status_code == 400  # the corps is above this user's scope

@@ -91,6 +91,7 @@ class EvaluationViewSet(ScopedModelViewSet):
         "ranking": "view",
         "ranking_xlsx": "view",
         "rollup": "view",
+        "distribution": "view",
     }
 
     def get_serializer_class(self):
@@ -219,6 +220,17 @@ class EvaluationViewSet(ScopedModelViewSet):
                 period_number=period_number,
                 period_label=request.query_params.get("period_label", ""),
             )
+        )
+
+    @action(detail=False, methods=["get"])
+    def distribution(self, request):
+        """等次分布: ``?scheme=&year=&unit=`` → published grades per direct child of the unit
+        (HQ: per detachment with a corps, per corps with the bureau)."""
+        scheme, year, _, root, _ = self._ranking(request)
+        if root is None:
+            raise ValidationError({"unit": "请指定单位。"})
+        return Response(
+            selectors.grade_distribution_per_child(user=request.user, root=root, year=year, scheme=scheme)
         )
 
 
