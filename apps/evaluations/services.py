@@ -205,6 +205,8 @@ def evaluation_publish(*, evaluation: Evaluation, actor) -> Evaluation:
     missing = [c.name for c in leaves.values() if c.required and c.pk not in scored]
     if missing:
         raise ValidationError({"evaluation": "以下必评指标尚无评分，不能发布：" + "、".join(missing)})
+    if not scored:
+        raise ValidationError({"evaluation": "尚无评分，不能发布。"})
     ranking.recompute_evaluation_period(evaluation)  # totals of drafts, this one included
     if evaluation.supersedes_id:
         previous = Evaluation.objects.select_for_update().get(pk=evaluation.supersedes_id)

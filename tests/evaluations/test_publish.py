@@ -110,3 +110,10 @@ def test_the_assessed_person_is_told_once(tree, hq, django_capture_on_commit_cal
     notices = Notification.objects.filter(recipient=login)
     assert notices.count() == 1
     assert "优秀" in notices.get().title
+
+
+def test_an_evaluation_without_any_score_cannot_be_published(tree, hq):
+    scheme = make_scheme(criteria=[("甲", 1, 100, False)])
+    evaluation = evaluation_create(scheme=scheme, subject=make_person(tree.station), year=2026, actor=hq)
+    with pytest.raises(ValidationError):
+        evaluation_publish(evaluation=evaluation, actor=hq)
