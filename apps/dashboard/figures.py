@@ -19,7 +19,7 @@ from apps.units.models import Unit, UnitKind
 def dashboard_root(user, unit_id=None):
     """The unit the dashboard is about: the one asked for if visible, else the user's top unit."""
     units = Unit.objects.visible_to(user, "view").filter(dissolved_on__isnull=True)
-    if unit_id:
+    if unit_id and str(unit_id).isdigit():  # anything malformed: the user's own top unit
         unit = units.filter(pk=unit_id).first()
         if unit is not None:
             return unit
@@ -55,11 +55,12 @@ def membership(user, root, **_):
     }
 
 
-def talk_coverage(user, root, today, **_):
+def talk_coverage(user, root, today, period="quarter", year=None, **_):
     from apps.talks.models import CoverageSnapshot
     from apps.talks.selectors import coverage_per_child, period_bounds
 
-    start, end = period_bounds("quarter", today)
+    day = today if not year or year >= today.year else datetime.date(year, 12, 31)
+    start, end = period_bounds(period, day)
     children = list(
         Unit.objects.filter(
             path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
@@ -71,7 +72,9 @@ def talk_coverage(user, root, today, **_):
             unit__in=children, period_start=start, computed_at__date=today
         )
     }
-    if children and len(stored) == len(children):  # tonight's figures, stored by the nightly task
+    if (
+        day == today and children and len(stored) == len(children)
+    ):  # tonight's figures, stored by the nightly task
         rows = [
             [
                 c.name,
@@ -90,7 +93,7 @@ def talk_coverage(user, root, today, **_):
         ]
     return {
         "key": "talks",
-        "title": f"谈心谈话覆盖率（{start:%Y年%m月}起本季度）",
+        "title": f"谈心谈话覆盖率（{start:%Y年%m月%d日}至{end:%Y年%m月%d日}）",
         "kind": "bar",
         "labels": [r[0] for r in rows],
         "datasets": [
@@ -103,11 +106,12 @@ def talk_coverage(user, root, today, **_):
     }
 
 
-def evaluation_grades(user, root, today, **_):
+def evaluation_grades(user, root, today, year=None, **_):
     selector = _optional("apps.evaluations.selectors", "grade_distribution_per_child")
     if selector is None:
         return None
-    data = selector(user=user, root=root, year=today.year - 1 if today.month < 3 else today.year) or [
+    year = year or today.year
+    data = selector(user=user, root=root, year=year) or [
         {"unit_id": c.pk, "unit_name": c.name, "grades": {}, "mean_total": None}
         for c in Unit.objects.filter(
             path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
@@ -120,7 +124,7 @@ def evaluation_grades(user, root, today, **_):
     )
     return {
         "key": "evaluations",
-        "title": "考评等次分布",
+        "title": f"{year}年度考核等次分布",
         "kind": "bar",
         "stacked": True,
         "labels": [r[0] for r in rows],
@@ -132,16 +136,16 @@ def evaluation_grades(user, root, today, **_):
             "前三": [r["unit_name"] for r in ranked[:3]],
             "后三": [r["unit_name"] for r in ranked[-3:]],
         },
-        "admin_url": _admin_url("admin:evaluations_evaluation_changelist"),
+        "admin_url": _admin_url("admin:evaluations_evaluation_changelist")
+        + f"?unit_subtree={root.pk}&year={year}&status__exact=published",
     }
 
 
-def commendation_pipeline(user, root, today, **_):
+def commendation_pipeline(user, root, today, year=None, **_):
     from apps.commendations.models import Nomination, Quota
 
-    visible = Nomination.objects.visible_to(user, "view").filter(
-        unit__path__startswith=root.path, year=today.year
-    )
+    year = year or today.year
+    visible = Nomination.objects.visible_to(user, "view").filter(unit__path__startswith=root.path, year=year)
     by_state = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
     now = timezone.now()
     waiting = (
@@ -157,13 +161,11 @@ def commendation_pipeline(user, root, today, **_):
     }
     quotas = (
         Quota.objects.visible_to(user, "view")
-        .filter(unit__path__startswith=root.path, year=today.year)
+        .filter(unit__path__startswith=root.path, year=year)
         .select_related("unit", "award_kind")
     )
     used = dict(
-        Nomination.objects.filter(
-            year=today.year, status__in=["notice", "objected", "awarded"], unit__path__startswith=root.path
-        )
+        visible.filter(status__in=["notice", "objected", "awarded"])
         .order_by()
         .values_list("award_kind")
         .annotate(n=Count("id"))
@@ -171,7 +173,7 @@ def commendation_pipeline(user, root, today, **_):
     rows = [[label, by_state.get(code, 0)] for code, label in Nomination.Status.choices]
     return {
         "key": "commendations",
-        "title": f"{today.year}年表彰推荐进度",
+        "title": f"{year}年表彰推荐进度",
         "kind": "doughnut",
         "labels": [r[0] for r in rows],
         "datasets": [{"label": "推荐数", "data": [r[1] for r in rows]}],
@@ -186,7 +188,7 @@ def commendation_pipeline(user, root, today, **_):
                 for q in quotas[:20]
             ],
         },
-        "admin_url": reverse("admin:commendations_nomination_changelist") + f"?year={today.year}",
+        "admin_url": reverse("admin:commendations_nomination_changelist") + f"?year={year}",
     }
 
 
@@ -232,12 +234,31 @@ SECTIONS = {
 }
 
 
-def dashboard_figures(user, root, today=None) -> list[dict]:
+PERIODS = {"quarter": "按季度", "month": "按月"}
+
+
+def parse_period(params, today=None) -> dict:
+    """The period picker's choice from query parameters; anything malformed falls back to the
+    defaults (this quarter of this year) rather than failing."""
     today = today or timezone.localdate()
-    figures = [section(user, root, today=today) for section in SECTIONS.values()]
+    period = params.get("period")
+    try:
+        year = int(params.get("year") or today.year)
+    except (TypeError, ValueError):
+        year = today.year
+    if not 2000 <= year <= today.year:
+        year = today.year
+    return {"period": period if period in PERIODS else "quarter", "year": year}
+
+
+def dashboard_figures(user, root, today=None, period="quarter", year=None) -> list[dict]:
+    today = today or timezone.localdate()
+    figures = [section(user, root, today=today, period=period, year=year) for section in SECTIONS.values()]
     return [f for f in figures if f is not None]
 
 
-def figure(user, root, key, today=None) -> dict | None:
+def figure(user, root, key, today=None, period="quarter", year=None) -> dict | None:
     section = SECTIONS.get(key)
-    return section(user, root, today=today or timezone.localdate()) if section else None
+    if section is None:
+        return None
+    return section(user, root, today=today or timezone.localdate(), period=period, year=year)

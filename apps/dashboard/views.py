@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404
+from django.utils import timezone
 
 from apps.core.exports import xlsx_response
 from apps.units.models import Unit
 
-from .figures import dashboard_figures, dashboard_root, figure
+from .figures import PERIODS, dashboard_figures, dashboard_root, figure, parse_period
 
 
 def dashboard_context(request) -> dict:
@@ -28,7 +29,8 @@ def dashboard_context(request) -> dict:
             "path"
         )
     )
-    figures = dashboard_figures(user, root)
+    chosen = parse_period(request.GET)
+    figures = dashboard_figures(user, root, **chosen)
     waiting = (
         list(inbox(user)[:10])
         if user.has_perm("commendations.approve_nomination")
@@ -43,6 +45,10 @@ def dashboard_context(request) -> dict:
             "figures": figures,
             "figures_data": [_chart_data(f) for f in figures],
             "inbox": waiting,
+            "period": chosen["period"],
+            "year": chosen["year"],
+            "periods": PERIODS,
+            "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
         }
     }
 
@@ -70,7 +76,7 @@ _original_index = admin.site.index
 @staff_member_required
 def figure_xlsx(request, key):
     root = dashboard_root(request.user, request.GET.get("unit"))
-    data = figure(request.user, root, key) if root else None
+    data = figure(request.user, root, key, **parse_period(request.GET)) if root else None
     if data is None:
         raise Http404
     return xlsx_response(

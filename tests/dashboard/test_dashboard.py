@@ -1,6 +1,7 @@
 """The admin index as a dashboard: scoped, equal to the selectors, bounded queries."""
 
 import datetime
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -112,3 +113,73 @@ def test_dashboard_query_count_does_not_grow_with_units(tree, client):
     few = _queries(client)
     _grow(tree, 9)
     assert _queries(client) == few
+
+
+def _published(scheme, unit, total, grade, year):
+    from apps.evaluations.models import Evaluation
+
+    return Evaluation.objects.create(
+        scheme=scheme,
+        year=year,
+        subject_kind="person",
+        person=make_person(unit),
+        unit=unit,
+        status="published",
+        total=Decimal(total),
+        grade=grade,
+    )
+
+
+def test_evaluation_figure_equals_the_selector_for_the_picked_year(tree, client):
+    from apps.evaluations.models import Scheme
+    from apps.evaluations.selectors import ANNUAL_SCHEME_CODE, grade_distribution_per_child
+
+    scheme = Scheme.objects.get(code=ANNUAL_SCHEME_CODE)
+    _published(scheme, tree.station, 92, "优秀", 2025)
+    _published(scheme, tree.station, 80, "称职", 2025)
+    _published(scheme, tree.station3, 70, "基本称职", 2025)
+    _published(scheme, tree.station3, 95, "优秀", 2024)  # another year: not shown
+    hq = user_with_role("hq_admin", tree.corps, "hq5")
+    client.force_login(hq)
+    response = client.get("/admin/", {"year": "2025"})
+    shown = figures(response)["evaluations"]
+    expected = grade_distribution_per_child(user=hq, root=tree.corps, year=2025)
+    by_name = {row[0]: row for row in shown["rows"]}
+    grades = shown["columns"][1:-1]
+    for r in expected:
+        assert by_name[r["unit_name"]][1:-1] == [r["grades"].get(g, 0) for g in grades]
+        assert by_name[r["unit_name"]][-1] == r["mean_total"]
+    # brute force: three published 2025 grades in all
+    assert sum(sum(row[1:-1]) for row in shown["rows"]) == 3
+    assert shown["extra"]["前三"][0] == "甲市支队"
+    assert "year=2025" in shown["admin_url"] and f"unit_subtree={tree.corps.pk}" in shown["admin_url"]
+
+
+def test_period_picker_changes_the_talk_period_and_survives_garbage(tree, client):
+    client.force_login(user_with_role("hq_admin", tree.corps, "hq6"))
+    month = client.get("/admin/", {"period": "month", "year": "2024"})
+    assert month.context["dashboard"]["year"] == 2024
+    assert figures(month)["talks"]["title"] == "谈心谈话覆盖率（2024年12月01日至2024年12月31日）"
+    for garbage in ({"year": "abc", "period": "x"}, {"year": "1900"}, {"unit": "abc"}, {"unit": "999999"}):
+        response = client.get("/admin/", garbage)
+        assert response.status_code == 200
+        assert response.context["dashboard"]["root"] == tree.corps
+        assert response.context["dashboard"]["period"] == "quarter"
+    xlsx = client.get(
+        "/dashboard/export/talks.xlsx", {"unit": tree.det.pk, "period": "month", "year": "2024"}
+    )
+    assert xlsx.status_code == 200
+
+
+def test_xlsx_of_an_unit_outside_the_scope_falls_back_to_the_own_unit(tree, client):
+    make_person(tree.station3, name="外站人员")
+    make_person(tree.station)
+    client.force_login(user_with_role("unit_admin", tree.station, "station2"))
+    response = client.get("/dashboard/export/membership.xlsx", {"unit": tree.corps.pk})
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert all("丙站" not in str(r) and "乙市支队" not in str(r) for r in rows)
+
+
+def test_anonymous_users_cannot_download(client):
+    response = client.get("/dashboard/export/membership.xlsx")
+    assert response.status_code == 302 and "/login/" in response["Location"]
