@@ -80,6 +80,12 @@ def test_hq_sees_every_chart_drawn_and_drills_into_a_detachment(page, live_serve
     page.wait_for_selector("#dashboard-title")
     assert "甲市支队" in page.inner_text("#dashboard-title")
     page.screenshot(path=str(ARTIFACTS / "dashboard-detachment.png"), full_page=True)
+    page.select_option("#period-picker select[name=period]", "month")
+    page.click("#period-picker input[type=submit]")
+    page.wait_for_url("**period=month**")
+    assert "甲市支队" in page.inner_text("#dashboard-title")
+    assert "月01日" in page.inner_text("#figure-talks h3")
+    page.wait_for_function("() => document.querySelector('#chart-talks').dataset.drawn !== undefined")
 
 
 def test_station_admin_sees_only_the_station(page, live_server, corps_data):
