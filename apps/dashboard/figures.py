@@ -106,6 +106,9 @@ def talk_coverage(user, root, today, period="quarter", year=None, **_):
     }
 
 
+GRADE_ORDER = ["优秀", "好", "称职", "较好", "基本称职", "一般", "不称职", "差"]
+
+
 def evaluation_grades(user, root, today, year=None, **_):
     selector = _optional("apps.evaluations.selectors", "grade_distribution_per_child")
     if selector is None:
@@ -117,11 +120,14 @@ def evaluation_grades(user, root, today, year=None, **_):
             path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
         ).order_by("path")
     ]
-    grades = sorted({g for r in data for g in r.get("grades", {})})
+    present = {g for r in data for g in r.get("grades", {})}
+    grades = [g for g in GRADE_ORDER if g in present] + sorted(present - set(GRADE_ORDER))
     rows = [[r["unit_name"], *[r["grades"].get(g, 0) for g in grades], r.get("mean_total")] for r in data]
     ranked = sorted(
         (r for r in data if r.get("mean_total") is not None), key=lambda r: -float(r["mean_total"])
     )
+    top = ranked[:3]
+    bottom = [r for r in reversed(ranked[-3:]) if r not in top]  # worst first, never both lists
     return {
         "key": "evaluations",
         "title": f"{year}年度考核等次分布",
@@ -133,8 +139,8 @@ def evaluation_grades(user, root, today, year=None, **_):
         "columns": ["单位", *grades, "平均分"],
         "rows": rows,
         "extra": {
-            "前三": [r["unit_name"] for r in ranked[:3]],
-            "后三": [r["unit_name"] for r in ranked[-3:]],
+            "平均分前三": [f"{r['unit_name']} {r['mean_total']}" for r in top],
+            "平均分后三": [f"{r['unit_name']} {r['mean_total']}" for r in bottom],
         },
         "admin_url": _admin_url("admin:evaluations_evaluation_changelist")
         + f"?unit_subtree={root.pk}&year={year}&status__exact=published",

@@ -151,7 +151,9 @@ def test_evaluation_figure_equals_the_selector_for_the_picked_year(tree, client)
         assert by_name[r["unit_name"]][-1] == r["mean_total"]
     # brute force: three published 2025 grades in all
     assert sum(sum(row[1:-1]) for row in shown["rows"]) == 3
-    assert shown["extra"]["前三"][0] == "甲市支队"
+    assert shown["extra"]["平均分前三"] == ["甲市支队 86.00", "乙市支队 70.00"]
+    assert shown["extra"]["平均分后三"] == []  # two ranked units: never listed twice
+    assert shown["columns"][1:4] == ["优秀", "称职", "基本称职"]
     assert "year=2025" in shown["admin_url"] and f"unit_subtree={tree.corps.pk}" in shown["admin_url"]
 
 
