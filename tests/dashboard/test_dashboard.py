@@ -95,9 +95,21 @@ def test_approver_sees_the_inbox_first(tree, client):
 
 
 def _grow(tree, factor):
+    """``factor`` new stations, each with a person, a talk, a published grade and a nomination,
+    so that every section has rows to aggregate."""
+    from apps.evaluations.models import Scheme
+    from apps.evaluations.selectors import ANNUAL_SCHEME_CODE
+    from tests.factories.commendations import make_nomination
+
+    scheme = Scheme.objects.get(code=ANNUAL_SCHEME_CODE)
+    talker = user_with_role("secretary", tree.corps, f"grow{factor}")
+    drafter = user_with_role("unit_admin", tree.bat, f"drafter{factor}")
     for i in range(factor):
         station = make_unit(tree.bat, "station", f"新站{factor}-{i}")
-        make_person(station)
+        person = make_person(station)
+        make_talk(person, talker, date=timezone.localdate())
+        _published(scheme, station, 80 + i, "称职", timezone.localdate().year)
+        make_nomination(station, drafter, person, year=timezone.localdate().year)
 
 
 def _queries(client):
