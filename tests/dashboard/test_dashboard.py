@@ -197,3 +197,36 @@ def test_xlsx_of_an_unit_outside_the_scope_falls_back_to_the_own_unit(tree, clie
 def test_anonymous_users_cannot_download(client):
     response = client.get("/dashboard/export/membership.xlsx")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_commendation_and_report_figures_equal_brute_force_counts(tree, client):
+    from apps.commendations.models import Nomination
+    from tests.factories.commendations import advance, make_nomination
+
+    year = timezone.localdate().year
+    drafter = user_with_role("unit_admin", tree.corps, "c_drafter")
+    reviewer = user_with_role("secretary", tree.corps, "c_reviewer")
+    for unit in (tree.station, tree.station, tree.station3):
+        make_nomination(unit, drafter, make_person(unit), year=year)
+    advance(make_nomination(tree.tqz, drafter, make_person(tree.tqz), year=year), reviewer)
+    make_nomination(tree.station, drafter, make_person(tree.station), year=year - 1)  # other year
+    det_admin = user_with_role("hq_admin", tree.det, "c_det")
+    client.force_login(det_admin)
+    response = client.get("/admin/")
+    shown = figures(response)
+    in_det = [n for n in Nomination.objects.all() if n.unit.path.startswith(tree.det.path) and n.year == year]
+    expected = {
+        label: sum(1 for n in in_det if n.status == code) for code, label in Nomination.Status.choices
+    }
+    assert dict(map(tuple, shown["commendations"]["rows"])) == expected
+    assert sum(expected.values()) == 3  # 乙市支队's and last year's are not counted
+    today = timezone.localdate()
+    reports = compliance_per_child(
+        user=det_admin,
+        root=tree.det,
+        start=today - datetime.timedelta(days=30),
+        end=today - datetime.timedelta(days=1),
+    )
+    assert shown["reports"]["rows"] == [
+        [r["unit_name"], r["expected"], r["filed"], r["late"], r["compliance_pct"]] for r in reports
+    ]
