@@ -230,3 +230,21 @@ def test_commendation_and_report_figures_equal_brute_force_counts(tree, client):
     assert shown["reports"]["rows"] == [
         [r["unit_name"], r["expected"], r["filed"], r["late"], r["compliance_pct"]] for r in reports
     ]
+
+
+def test_talk_coverage_reads_tonights_stored_snapshots_and_they_equal_live_sql(tree, client):
+    from apps.talks.models import CoverageSnapshot
+    from apps.talks.tasks import coverage_snapshots_store
+
+    talker = user_with_role("secretary", tree.corps, "s_sec")
+    for unit in (tree.station, tree.station3, tree.station3):
+        make_talk(make_person(unit), talker, date=timezone.localdate())
+    hq = user_with_role("hq_admin", tree.corps, "s_hq")
+    client.force_login(hq)
+    live = figures(client.get("/admin/"))["talks"]["rows"]
+    coverage_snapshots_store(today=timezone.localdate())
+    stored = figures(client.get("/admin/"))["talks"]["rows"]
+    assert stored == live
+    CoverageSnapshot.objects.filter(unit=tree.det).update(covered=0)  # proves the stored row is read
+    marked = figures(client.get("/admin/"))["talks"]["rows"]
+    assert marked[0][0] == tree.det.name and marked[0][2] == 0 and live[0][2] == 1
