@@ -248,3 +248,13 @@ def test_talk_coverage_reads_tonights_stored_snapshots_and_they_equal_live_sql(t
     CoverageSnapshot.objects.filter(unit=tree.det).update(covered=0)  # proves the stored row is read
     marked = figures(client.get("/admin/"))["talks"]["rows"]
     assert marked[0][0] == tree.det.name and marked[0][2] == 0 and live[0][2] == 1
+
+
+def test_each_figure_links_to_an_admin_list_that_understands_its_filters(tree, client):
+    make_person(tree.station)
+    client.force_login(user_with_role("hq_admin", tree.corps, "l_hq"))
+    shown = figures(client.get("/admin/", {"unit": tree.det.pk}))
+    assert set(shown) == {"membership", "talks", "evaluations", "commendations", "reports"}
+    for key, f in shown.items():
+        response = client.get(f["admin_url"])
+        assert response.status_code == 200, (key, f["admin_url"], response.status_code)
