@@ -74,6 +74,8 @@ def test_hq_sees_every_chart_drawn_and_drills_into_a_detachment(page, live_serve
         canvas = canvases.nth(i)
         page.wait_for_function("c => c.dataset.drawn !== undefined", arg=canvas.element_handle())
         assert int(canvas.get_attribute("data-drawn")) > 0
+    for key in ("membership", "talks", "reports"):  # the sections the fixture gives data to
+        assert float(page.get_attribute(f"#chart-{key}", "data-total")) > 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-hq.png"), full_page=True)
     page.click("a.drill >> text=甲市支队")

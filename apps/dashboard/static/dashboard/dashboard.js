@@ -18,5 +18,13 @@
       },
     });
     canvas.dataset.drawn = String(chart.data.datasets.reduce((n, d) => n + d.data.length, 0));
+    const total = f.datasets.reduce((n, d) => n + d.data.reduce((a, v) => a + Math.abs(v), 0), 0);
+    canvas.dataset.total = String(total);
+    if (total === 0) {  // an all-zero chart draws nothing: say so
+      const note = document.createElement("p");
+      note.className = "empty";
+      note.textContent = "暂无数据";
+      canvas.after(note);
+    }
   }
 })();
