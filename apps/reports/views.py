@@ -15,9 +15,17 @@ from apps.units.models import Unit
 from .models import Meeting
 
 
+class FeedTokenAuthentication(TokenAuthentication):
+    """The user's API token in ``?token=``: calendar clients subscribe to a URL and send no headers."""
+
+    def authenticate(self, request):
+        key = request.query_params.get("token")
+        return self.authenticate_credentials(key) if key else None
+
+
 @extend_schema(exclude=True)  # an iCalendar file, not JSON
 @api_view(["GET"])
-@authentication_classes([SessionAuthentication, TokenAuthentication])
+@authentication_classes([SessionAuthentication, TokenAuthentication, FeedTokenAuthentication])
 @permission_classes([IsAuthenticated])
 def unit_meetings_ics(request, unit_id: int):
     unit = Unit.objects.visible_to(request.user, "view").filter(pk=unit_id).first()

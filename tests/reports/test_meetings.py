@@ -133,3 +133,18 @@ def test_ics_feed_lists_upcoming_meetings_of_the_unit_only(tree, branch, client)
     body = response.content.decode()
     assert body.count("BEGIN:VEVENT") == 1 and "微党课" in body
     assert client.get(f"/reports/units/{tree.station3.pk}/meetings.ics").status_code == 404
+
+
+def test_ics_feed_accepts_the_users_token_in_the_url_and_nothing_else(tree, branch, client):
+    from rest_framework.authtoken.models import Token
+
+    meeting(branch, "micro_report", when=timezone.now() + datetime.timedelta(days=1))
+    url = f"/reports/units/{tree.station.pk}/meetings.ics"
+    assert client.get(url).status_code in (401, 403)
+    assert client.get(url, {"token": "not-a-token"}).status_code in (401, 403)
+    token = Token.objects.create(user=user_with_role("viewer", tree.station))
+    response = client.get(url, {"token": token.key})
+    assert response.status_code == 200 and response.content.decode().count("BEGIN:VEVENT") == 1
+    assert (
+        client.get(f"/reports/units/{tree.station3.pk}/meetings.ics", {"token": token.key}).status_code == 404
+    )
