@@ -112,7 +112,9 @@ def responsibility_completion(*, user, root: Unit, year: int) -> list[dict]:
             "unit_name": c.name,
             **{k: by_prefix.get(c.path, {}).get(k, 0) for k in ("items", "done", "overdue")},
         }
-        for c in Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("path")
+        for c in Unit.objects.filter(
+            path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
+        ).order_by("path")
     ]
 
 
