@@ -148,3 +148,20 @@ def test_ics_feed_accepts_the_users_token_in_the_url_and_nothing_else(tree, bran
     assert (
         client.get(f"/reports/units/{tree.station3.pk}/meetings.ics", {"token": token.key}).status_code == 404
     )
+
+
+def test_meeting_export_is_scoped_and_carries_the_attendance_rate(tree, branch, api):
+    import io
+
+    from openpyxl import load_workbook
+
+    m = meeting(branch, "micro_lesson")
+    people = [make_person(tree.station) for _ in range(4)]
+    Attendance.objects.bulk_create(
+        Attendance(meeting=m, person=p, present=i < 3) for i, p in enumerate(people)
+    )
+    meeting(make_org(tree.station3, "branch"), "micro_lesson")
+    response = api(user_with_role("viewer", tree.station)).get("/api/reports/meetings/export/")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][1] == "微党课" and rows[1][4:] == (4, 3, 75.0)

@@ -192,6 +192,32 @@ class MeetingViewSet(ScopedModelViewSet):
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     search_fields = ["topic"]
+    action_permissions = {"export": "view"}
+
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """会议/党课 .xlsx (filtered like the list): attendees present / expected and rate."""
+        rows = []
+        for m in self.filter_queryset(self.get_queryset()):
+            attendances = list(m.attendances.all())
+            present = sum(a.present for a in attendances)
+            rate = round(100 * present / len(attendances), 1) if attendances else None
+            rows.append(
+                [
+                    timezone.localtime(m.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    m.get_kind_display(),
+                    m.organisation.name,
+                    m.topic,
+                    len(attendances),
+                    present,
+                    rate,
+                ]
+            )
+        return xlsx_response(
+            filename="会议党课.xlsx",
+            headers=["时间", "类型", "党组织", "主题", "应到", "实到", "出席率(%)"],
+            rows=rows,
+        )
 
 
 class DecisionViewSet(ScopedModelViewSet):
