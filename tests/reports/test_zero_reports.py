@@ -156,3 +156,16 @@ def test_filing_through_the_api(tree, api):
     compliance = client.get("/api/reports/zero-reports/compliance/", {"unit": tree.station.pk})
     assert compliance.status_code == 200
     assert client.get("/api/reports/zero-reports/compliance/", {"unit": tree.station3.pk}).status_code == 400
+
+
+def test_export_lists_only_the_users_reports(tree, filer, api):
+    import io
+
+    from openpyxl import load_workbook
+
+    zero_report_file(unit=tree.station, report_date=DAY, actor=filer, now=at(DAY, 9))
+    zero_report_file(unit=tree.station3, report_date=DAY, actor=filer, now=at(DAY, 20))
+    response = api(user_with_role("viewer", tree.station)).get("/api/reports/zero-reports/export/")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == [tree.station.name] and rows[1][4] == "否"
