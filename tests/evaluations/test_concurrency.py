@@ -14,7 +14,9 @@ from tests.factories.people import make_person
 from tests.factories.units import user_with_role
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Reference data is re-seeded after the flush by post_migrate (apps.py), so no
+    # serialized rollback (which collides with the re-created content types).
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 

@@ -148,10 +148,11 @@ class EvaluationViewSet(ScopedModelViewSet):
     @extend_schema(request=CorrectionSerializer, responses={201: EvaluationDetailSerializer})
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
+        evaluation = self.get_object()  # out of scope is 404 before any input is read
         data = CorrectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         correction = services.evaluation_correct(
-            evaluation=self.get_object(), reason=data.validated_data["reason"], actor=request.user
+            evaluation=evaluation, reason=data.validated_data["reason"], actor=request.user
         )
         return self._detail(correction, status=201)
 
