@@ -187,6 +187,31 @@ def scores_submit(
     return saved
 
 
+SATISFACTION_SCHEME = "satisfaction"
+
+
+def survey_tally_submit(*, evaluation: Evaluation, evaluator, satisfied: int, valid: int) -> list[Score]:
+    """满意率: turn a survey's tally (satisfied answers out of valid answers) into the
+    evaluator's score on the scheme's single criterion, so the share is computed here and
+    not by hand. Refused (nothing written) for another scheme or an impossible tally."""
+    if evaluation.scheme.code != SATISFACTION_SCHEME:
+        raise ValidationError({"evaluation": "只有“满意率”测评可以按票数登记。"})
+    if isinstance(satisfied, bool) or isinstance(valid, bool):
+        raise ValidationError({"valid": "票数必须是整数。"})
+    if valid <= 0:
+        raise ValidationError({"valid": "有效票数必须大于 0。"})
+    if satisfied < 0 or satisfied > valid:
+        raise ValidationError({"satisfied": f"满意票数应在 0 至 {valid}（有效票数）之间。"})
+    (criterion,) = _leaf_criteria(evaluation.scheme).values()
+    share = (Decimal(satisfied) * 100 / Decimal(valid)).quantize(Decimal("0.01"))
+    return scores_submit(
+        evaluation=evaluation,
+        evaluator=evaluator,
+        scores={criterion.pk: share},
+        comments={criterion.pk: f"满意 {satisfied} 票 / 有效 {valid} 票"},
+    )
+
+
 def _check_publisher(evaluation: Evaluation, actor) -> None:
     if not actor.has_perm("evaluations.publish_evaluation", evaluation):
         raise PermissionDenied("您无权发布或更正该单位的考核结果。")

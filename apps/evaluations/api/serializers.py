@@ -109,6 +109,11 @@ class ScoreSheetSerializer(serializers.Serializer):
     comments = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
 
 
+class SurveyTallySerializer(serializers.Serializer):
+    satisfied = serializers.IntegerField(min_value=0, max_value=10_000_000, help_text="满意票数")
+    valid = serializers.IntegerField(min_value=1, max_value=10_000_000, help_text="有效票数")
+
+
 class CorrectionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 

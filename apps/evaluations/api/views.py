@@ -24,6 +24,7 @@ from .serializers import (
     ProposeSerializer,
     SchemeSerializer,
     ScoreSheetSerializer,
+    SurveyTallySerializer,
 )
 
 SUBJECT_MODELS = {
@@ -137,6 +138,16 @@ class EvaluationViewSet(ScopedModelViewSet):
             scores=data.validated_data["scores"],
             comments=data.validated_data.get("comments"),
         )
+        return self._detail(evaluation)
+
+    @extend_schema(request=SurveyTallySerializer, responses=EvaluationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def survey(self, request, pk=None):
+        """满意率: ``{"satisfied": 满意票数, "valid": 有效票数}`` becomes the caller's score."""
+        evaluation = self.get_object()  # out of scope is 404 before any input is read
+        data = SurveyTallySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.survey_tally_submit(evaluation=evaluation, evaluator=request.user, **data.validated_data)
         return self._detail(evaluation)
 
     @extend_schema(request=None, responses=EvaluationDetailSerializer)
