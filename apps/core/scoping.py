@@ -7,9 +7,11 @@ to its unit (``""`` for ``Unit`` itself, ``"unit"``, ``"person__unit"``...).
 
 Two questions are answered here and nowhere else:
 
-* ``Model.objects.visible_to(user, action)``: a queryset, one SQL statement; the unit
-  restriction is an ``unit_id IN (SELECT ...)`` subquery, which lets PostgreSQL use the
-  ``(unit_id, ...)`` indexes at every scope size (see ARCHITECTURE.md, measured figures).
+* ``Model.objects.visible_to(user, action)``: a queryset, one SQL statement for the rows,
+  after one small query for the user's granted unit paths; the unit restriction is an
+  ``unit_id IN (SELECT id FROM unit WHERE path LIKE '<granted path>%')`` subquery with the
+  paths as constants, which lets PostgreSQL estimate the scope and use the right index at
+  every scope size (see ARCHITECTURE.md, measured figures, and ``units_granted``).
 * ``scope_unit_of(obj)`` and ``granted_on_unit(...)``, used by the permission backend so
   that ``user.has_perm("app.perm", obj)`` answers by the object's unit and its ancestors.
 """
@@ -17,7 +19,7 @@ Two questions are answered here and nowhere else:
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Subquery
 from django.db.models.functions import Length, Substr
 
 UNIT_PATH_STEP = 4  # treebeard MP_Node steplen used by apps.units.Unit
@@ -45,13 +47,37 @@ def permission_grants(user, app_label: str, codename: str):
     )
 
 
+def granted_paths(user, app_label: str, codename: str) -> list[str]:
+    """Paths of the units where the permission is granted, outermost only (a grant inside
+    another granted subtree adds nothing)."""
+    paths = sorted(
+        set(permission_grants(user, app_label, codename).values_list("content_object__path", flat=True))
+    )
+    outermost: list[str] = []
+    for path in paths:  # sorted, so an ancestor comes before its descendants
+        if not any(path.startswith(kept) for kept in outermost):
+            outermost.append(path)
+    return outermost
+
+
 def units_granted(user, app_label: str, codename: str):
-    """Units (as a lazy queryset) lying in the subtree of a unit where the permission is granted."""
+    """Units (as a lazy queryset) lying in the subtree of a unit where the permission is granted.
+
+    The granted paths are read first (one small indexed query) and written into the unit
+    filter as constant prefixes (``path LIKE '0001000A%'``). PostgreSQL can then estimate
+    how many units, and so how many rows, a scope covers: with the prefixes hidden in a
+    correlated subquery it guessed "one unit" for every user and sorted a corps user's
+    whole table (3.2 s for 50 zero-reports out of 1,000,000; 11 ms with constants,
+    ``docs/scale.md``)."""
     from apps.units.models import Unit
 
-    grants = permission_grants(user, app_label, codename)
-    covering = grants.filter(content_object__path=Substr(OuterRef("path"), 1, Length("content_object__path")))
-    return Unit.objects.filter(Exists(covering))
+    paths = granted_paths(user, app_label, codename)
+    if not paths:
+        return Unit.objects.none()
+    covering = models.Q()
+    for path in paths:
+        covering |= models.Q(path__startswith=path)
+    return Unit.objects.filter(covering)
 
 
 def ancestor_paths(path: str) -> list[str]:
@@ -105,19 +131,49 @@ class ScopedQuerySetMixin:
         return self._with_shared_records(restricted, user, app_label, codename)
 
     def _with_shared_records(self, restricted, user, app_label, codename):
-        """Add the records shared one by one through guardian, for models that allow it."""
+        """Add the records shared one by one through guardian, for models that allow it.
+
+        The user's shared records are read first (one small indexed query, nearly always
+        empty): with none, the scope stays the plain ``unit IN (...)`` filter the planner
+        drives from the ``(unit, date)`` index; ``unit IN (...) OR pk IN (shared)`` written
+        into every statement forced a scan of the whole table instead (``docs/scale.md``)."""
         if not getattr(self.model, "allow_record_grants", False):
             return restricted
-        from guardian.models import UserObjectPermission
+        shared = list(_shared_pks(self.model, user, app_label, codename).values_list("as_int", flat=True))
+        if not shared:
+            return restricted
+        return self.filter(models.Q(pk__in=restricted.values("pk")) | models.Q(pk__in=shared))
 
-        shared = UserObjectPermission.objects.filter(
-            user_id=user.pk,
-            permission__codename=codename,
-            permission__content_type__app_label=app_label,
-            content_type__app_label=self.model._meta.app_label,
-            content_type__model=self.model._meta.model_name,
-        ).values("object_pk")
-        return self.filter(models.Q(pk__in=restricted.values("pk")) | models.Q(pk__in=_as_int_pks(shared)))
+
+def _shared_pks(model, user, app_label: str, codename: str):
+    from guardian.models import UserObjectPermission
+
+    shared = UserObjectPermission.objects.filter(
+        user_id=user.pk,
+        permission__codename=codename,
+        permission__content_type__app_label=app_label,
+        content_type__app_label=model._meta.app_label,
+        content_type__model=model._meta.model_name,
+    ).values("object_pk")
+    return _as_int_pks(shared)
+
+
+def permitted_condition(model, user, action: str) -> models.Q | bool:
+    """``visible_to(user, action)`` as a condition on ``model``'s own rows, for a per-row flag
+    (``Case(When(condition, then=True))``): the scope field ``IN`` the granted units (plus
+    per-record grants), so the flag costs an indexed unit lookup per row instead of
+    ``pk IN (every permitted row)``. ``True``/``False`` when it holds for all rows or none."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    app_label, codename = resolve_permission(model, action)
+    units = units_granted(user, app_label, codename).values("pk")
+    field = model.scope_field
+    condition = models.Q(pk__in=units) if field == "" else models.Q(**{f"{field}__in": units})
+    if getattr(model, "allow_record_grants", False):
+        condition |= models.Q(pk__in=_shared_pks(model, user, app_label, codename))
+    return condition
 
 
 def _as_int_pks(object_pks):

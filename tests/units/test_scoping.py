@@ -4,6 +4,7 @@ import pytest
 
 from apps.access.models import Grant
 from apps.units.models import Unit
+from tests.factories.units import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +49,17 @@ def test_visible_to_returns_exactly_the_granted_subtree(tree, make_user_with_rol
     assert visible == {getattr(tree, name).pk for name in SUBTREES[level]}
 
 
-def test_visible_to_is_one_query(tree, make_user_with_role, django_assert_num_queries):
+def test_visible_to_reads_the_grants_once_then_the_rows_in_one_query(
+    tree, make_user_with_role, django_assert_num_queries
+):
+    """Two queries whatever the number of grants: the granted paths, then the rows with
+    those paths as constant prefixes (which PostgreSQL can estimate)."""
     user = make_user_with_role("unit_admin", tree.det)
-    with django_assert_num_queries(1):
-        list(Unit.objects.visible_to(user, "view"))
+    for unit in (tree.station, tree.station3, tree.corps2):
+        grant(user, unit, "viewer")
+    with django_assert_num_queries(2):
+        visible = {u.pk for u in Unit.objects.visible_to(user, "view")}
+    assert tree.station3.pk in visible and tree.corps2.pk in visible and tree.det2.pk not in visible
 
 
 @pytest.mark.parametrize("outside", ["bat", "det", "corps", "root", "station2", "tqz", "station3", "squad3"])
