@@ -129,3 +129,6 @@ def _value(obj, name: str):
     if callable(value):
         value = value()
     return value
+
+
+from . import admin_axes  # noqa: E402,F401  (django-axes' lockout admins, in Chinese)

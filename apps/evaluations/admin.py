@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.exports import xlsx_response
 from apps.core.scoping import permission_grants
 from apps.party.models import PartyOrganisation
@@ -88,27 +89,10 @@ class SchemeAdmin(SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj) and _may_edit_reference(request, "delete_scheme")
 
 
-class SubtreeFilter(admin.SimpleListFilter):
-    title = "单位（含下级）"
-    parameter_name = "unit_subtree"
+class SubtreeFilter(UnitSubtreeFilter):
+    """The shared filter; an id outside the user's scope shows an empty list here (as before)."""
 
-    def lookups(self, request, model_admin):
-        units = (
-            Unit.objects.visible_to(request.user, "view").filter(dissolved_on__isnull=True).order_by("path")
-        )
-        top = units.first()
-        if top is None:
-            return []
-        return [
-            (u.pk, "　" * (u.depth - top.depth) + u.name)
-            for u in units.filter(depth__lte=top.depth + 2)[:300]
-        ]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        unit = Unit.objects.visible_to(request.user, "view").filter(pk=self.value()).first()
-        return queryset.filter(unit__path__startswith=unit.path) if unit else queryset.none()
+    out_of_scope_shows_nothing = True
 
 
 class ScoreInline(ScopedTabularInline):

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.html import format_html
 
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin_filters import UnitSubtreeFilter
 
 from .models import CampaignTeam, PartyOrganisation, PartyPosition, TeamMembership
 
@@ -17,7 +18,7 @@ class PositionInline(ScopedTabularInline):
 @admin.register(PartyOrganisation)
 class PartyOrganisationAdmin(ScopedModelAdmin):
     list_display = ["tree_name", "kind", "unit", "start_date", "end_date", "closed_on"]
-    list_filter = ["kind", ("closed_on", admin.EmptyFieldListFilter)]
+    list_filter = [UnitSubtreeFilter, "kind", ("closed_on", admin.EmptyFieldListFilter)]
     search_fields = ["name", "unit__name"]
     list_select_related = ["unit"]
     ordering = ["path"]
@@ -99,7 +100,7 @@ class PartyOrganisationAddForm(forms.ModelForm):
 @admin.register(PartyPosition)
 class PartyPositionAdmin(ScopedModelAdmin):
     list_display = ["person", "organisation", "position", "start_date", "end_date"]
-    list_filter = ["position"]
+    list_filter = [UnitSubtreeFilter, "position"]
     search_fields = ["person__name", "organisation__name"]
     list_select_related = ["person", "organisation"]
     autocomplete_fields = ["person", "organisation"]
@@ -114,7 +115,7 @@ class TeamMemberInline(ScopedTabularInline):
 @admin.register(CampaignTeam)
 class CampaignTeamAdmin(ScopedModelAdmin):
     list_display = ["name", "kind", "organisation", "unit", "start_date", "end_date"]
-    list_filter = ["kind"]
+    list_filter = [UnitSubtreeFilter, "kind"]
     search_fields = ["name", "organisation__name"]
     list_select_related = ["organisation", "unit"]
     inlines = [TeamMemberInline]

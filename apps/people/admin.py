@@ -8,37 +8,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.exports import xlsx_response
 from apps.units.models import Unit
 
 from . import imports
 from .api.views import EXPORT_COLUMNS, person_export_rows, with_pid_visibility
 from .models import ImportJob, PartyMembership, Person, PoliticalStatusChange, UnitMembership, mask_id_number
-
-
-class SubtreeFilter(admin.SimpleListFilter):
-    """单位（含下级）: the units the user can see, at most three levels below their top."""
-
-    title = "单位（含下级）"
-    parameter_name = "unit_subtree"
-
-    def lookups(self, request, model_admin):
-        units = (
-            Unit.objects.visible_to(request.user, "view").filter(dissolved_on__isnull=True).order_by("path")
-        )
-        top = units.first()
-        if top is None:
-            return []
-        return [
-            (u.pk, "　" * (u.depth - top.depth) + u.name)
-            for u in units.filter(depth__lte=top.depth + 3)[:300]
-        ]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        unit = Unit.objects.visible_to(request.user, "view").filter(pk=self.value()).first()
-        return queryset.filter(unit__path__startswith=unit.path) if unit else queryset.none()
 
 
 class UnitMembershipInline(ScopedTabularInline):
@@ -89,7 +65,7 @@ class PersonAdmin(ScopedModelAdmin):
         "political_status",
         "is_active",
     ]
-    list_filter = [SubtreeFilter, "political_status", "category", "is_active", "gender"]
+    list_filter = [UnitSubtreeFilter, "political_status", "category", "is_active", "gender"]
     search_fields = ["name", "=id_number"]
     list_select_related = ["unit"]
     inlines = [UnitMembershipInline, PartyMembershipInline, StatusChangeInline]
@@ -241,7 +217,7 @@ class ImportJobAdmin(ScopedModelAdmin):
         "updated_count",
         "created_by",
     ]
-    list_filter = ["status"]
+    list_filter = [UnitSubtreeFilter, "status", "created_at"]
     search_fields = ["unit__name", "created_by__username"]
     list_select_related = ["unit", "created_by"]
     readonly_fields = [
@@ -267,7 +243,8 @@ class ImportJobAdmin(ScopedModelAdmin):
 
     @admin.display(description="进度")
     def progress_shown(self, obj):
-        return f"{obj.progress}%（{obj.processed_rows}/{obj.total_rows}）"
+        live = obj.live_progress
+        return f"{live['percent']}%（校验 {live['validated']}/{live['total']}，写入 {live['written']}/{live['total']}）"
 
     @admin.display(description="错误明细")
     def error_table(self, obj):

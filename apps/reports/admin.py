@@ -1,7 +1,16 @@
+import datetime
+
+from django import forms
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin_filters import UnitSubtreeFilter
+from apps.core.exports import xlsx_response
+from apps.units.models import Unit, UnitKind
 
+from . import exports, selectors
 from .models import (
     Attendance,
     DailyCompliance,
@@ -17,6 +26,27 @@ from .models import (
 )
 
 
+class MissingExchangeForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label="单位（含下级）", required=False)
+    month = forms.DateField(
+        label="月份",
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": "月份格式应为 YYYY-MM。"},
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units.order_by("path")
+        self.fields["unit"].error_messages["invalid_choice"] = "单位不存在或不在您的管辖范围内。"
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        if not datetime.date(2000, 1, 1) <= month <= datetime.date.today().replace(day=1):
+            raise forms.ValidationError("月份超出可查询范围。")
+        return month
+
+
 class ZeroReportItemInline(ScopedTabularInline):
     model = ZeroReportItem
     fields = ["kind", "description", "people_affected"]
@@ -25,7 +55,7 @@ class ZeroReportItemInline(ScopedTabularInline):
 @admin.register(ZeroReport)
 class ZeroReportAdmin(ScopedModelAdmin):
     list_display = ["report_date", "unit", "nothing_to_report", "is_late", "filed_by", "filed_at"]
-    list_filter = ["report_date", "is_late", "nothing_to_report"]
+    list_filter = [UnitSubtreeFilter, "report_date", "is_late", "nothing_to_report"]
     search_fields = ["unit__name", "unit__code"]
     list_select_related = ["unit", "filed_by"]
     date_hierarchy = "report_date"
@@ -57,7 +87,7 @@ class ZeroReportAdmin(ScopedModelAdmin):
 @admin.register(DailyCompliance)
 class DailyComplianceAdmin(ScopedModelAdmin):
     list_display = ["date", "unit", "status", "swept_at"]
-    list_filter = ["status", "date"]
+    list_filter = [UnitSubtreeFilter, "status", "date"]
     search_fields = ["unit__name"]
     list_select_related = ["unit"]
     date_hierarchy = "date"
@@ -72,7 +102,7 @@ class DailyComplianceAdmin(ScopedModelAdmin):
 @admin.register(ReportingPolicy)
 class ReportingPolicyAdmin(ScopedModelAdmin):
     list_display = ["unit", "must_report", "deadline"]
-    list_filter = ["must_report"]
+    list_filter = [UnitSubtreeFilter, "must_report"]
     search_fields = ["unit__name"]
     list_select_related = ["unit"]
 
@@ -80,7 +110,7 @@ class ReportingPolicyAdmin(ScopedModelAdmin):
 @admin.register(GroupWeeklyReport)
 class GroupWeeklyReportAdmin(ScopedModelAdmin):
     list_display = ["week_start", "group", "filed_by", "filed_at"]
-    list_filter = ["week_start"]
+    list_filter = [UnitSubtreeFilter, "week_start"]
     search_fields = ["group__name"]
     list_select_related = ["group", "filed_by"]
     exclude = ["filed_by"]
@@ -89,6 +119,11 @@ class GroupWeeklyReportAdmin(ScopedModelAdmin):
         if not change:
             obj.filed_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="导出所选记录为 Excel")
+    def export_xlsx(self, request, queryset):
+        headers, rows = exports.group_weekly_rows(queryset)
+        return xlsx_response(filename="党小组周报.xlsx", headers=headers, rows=rows)
 
 
 class AttendanceInline(ScopedTabularInline):
@@ -105,11 +140,52 @@ class DecisionInline(ScopedTabularInline):
 @admin.register(Meeting)
 class MeetingAdmin(ScopedModelAdmin):
     list_display = ["starts_at", "kind", "topic", "organisation", "attendance"]
-    list_filter = ["kind", "starts_at"]
+    list_filter = [UnitSubtreeFilter, "kind", "starts_at"]
     search_fields = ["topic", "organisation__name"]
     list_select_related = ["organisation"]
     date_hierarchy = "starts_at"
     inlines = [AttendanceInline, DecisionInline]
+    change_list_template = "admin/reports/meeting/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "missing-exchange/",
+                self.admin_site.admin_view(self.missing_exchange_view),
+                name="reports_meeting_missing_exchange",
+            ),
+            *super().get_urls(),
+        ]
+
+    def missing_exchange_view(self, request):
+        """未按月召开党小组工作交流会的党支部: per unit subtree and month."""
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        units = Unit.objects.visible_to(request.user, "view").filter(dissolved_on__isnull=True)
+        form = MissingExchangeForm(request.GET or None, units=units)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "未召开党小组工作交流会的党支部",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        unit, month = units.order_by("depth", "path").first(), selectors.parse_month("")
+        if request.GET and form.is_valid():
+            unit = form.cleaned_data["unit"] or unit
+            month = (form.cleaned_data["month"].year, form.cleaned_data["month"].month)
+        elif request.GET:
+            unit = None  # the form shows its errors; no table for bad input
+        if unit is not None:
+            context.update(
+                unit=unit,
+                month=f"{month[0]:04d}-{month[1]:02d}",
+                rows=selectors.branches_without_exchange_meeting(
+                    user=request.user, root=unit, year=month[0], month=month[1]
+                ),
+            )
+        return TemplateResponse(request, "admin/reports/meeting/missing_exchange.html", context)
 
     def get_queryset(self, request):
         from django.db.models import Count, Q
@@ -135,7 +211,7 @@ class MeetingAdmin(ScopedModelAdmin):
 @admin.register(Decision)
 class DecisionAdmin(ScopedModelAdmin):
     list_display = ["date", "matter", "organisation", "item", "meeting", "flagged"]
-    list_filter = ["date", "item__list"]
+    list_filter = [UnitSubtreeFilter, "date", "item__list"]
     search_fields = ["matter", "organisation__name"]
     list_select_related = ["organisation", "item__list", "meeting"]
 
@@ -149,17 +225,43 @@ class DeliberationItemInline(admin.TabularInline):
     extra = 0
 
 
+class AppliesToKindFilter(admin.SimpleListFilter):
+    """适用单位类别: ``unit_kinds`` is a comma-separated list of unit kinds."""
+
+    title = "适用单位类别"
+    parameter_name = "unit_kind"
+
+    def lookups(self, request, model_admin):
+        return UnitKind.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in UnitKind.values:
+            return queryset
+        return queryset.filter(unit_kinds__regex=rf"(^|,)\s*{self.value()}\s*(,|$)")
+
+
 @admin.register(DeliberationList)
 class DeliberationListAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "unit_kinds"]
-    search_fields = ["name"]
+    list_display = ["name", "code", "applies_to"]
+    list_filter = [AppliesToKindFilter]
+    search_fields = ["name", "code", "items__text"]
     inlines = [DeliberationItemInline]
+
+    @admin.display(description="适用单位类别", ordering="unit_kinds")
+    def applies_to(self, obj):
+        labels = dict(UnitKind.choices)
+        return "、".join(labels.get(k.strip(), k.strip()) for k in obj.unit_kinds.split(",") if k.strip())
 
 
 @admin.register(ResponsibilityItem)
 class ResponsibilityItemAdmin(ScopedModelAdmin):
     list_display = ["year", "kind", "description", "organisation", "assignee", "due_date", "completed_on"]
-    list_filter = ["year", "kind", ("completed_on", admin.EmptyFieldListFilter)]
+    list_filter = [UnitSubtreeFilter, "year", "kind", ("completed_on", admin.EmptyFieldListFilter)]
     search_fields = ["description", "organisation__name", "assignee__name"]
     list_select_related = ["organisation", "assignee"]
     autocomplete_fields = ["assignee"]
+
+    @admin.action(description="导出所选记录为 Excel")
+    def export_xlsx(self, request, queryset):
+        headers, rows = exports.responsibility_rows(queryset)
+        return xlsx_response(filename="六责清单.xlsx", headers=headers, rows=rows)

@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.exports import xlsx_response
 from apps.units.models import Unit
 
@@ -53,7 +54,7 @@ class FollowUpInline(ScopedTabularInline):
 class TalkRecordAdmin(ScopedModelAdmin):
     form = TalkRecordForm
     list_display = ["date", "kind", "person", "unit", "talker", "has_warning_signs"]
-    list_filter = ["kind", "date", "has_warning_signs", "followups__status"]
+    list_filter = [UnitSubtreeFilter, "kind", "date", "has_warning_signs", "followups__status"]
     search_fields = ["person__name", "place", "talker__username"]
     list_select_related = ["person", "unit", "talker"]
     date_hierarchy = "date"
@@ -153,7 +154,7 @@ class TalkRecordAdmin(ScopedModelAdmin):
 @admin.register(FollowUp)
 class FollowUpAdmin(ScopedModelAdmin):
     list_display = ["id", "record", "owner", "due_date", "status", "completed_on"]
-    list_filter = ["status", "due_date"]
+    list_filter = [UnitSubtreeFilter, "status", "due_date"]
     search_fields = ["record__person__name", "owner__username"]
     list_select_related = ["record", "owner"]
     fields = ["record", "owner", "due_date", "status", "completed_on"]
@@ -167,7 +168,7 @@ class FollowUpAdmin(ScopedModelAdmin):
 @admin.register(TalkContentAccess)
 class TalkContentAccessAdmin(ScopedModelAdmin):
     list_display = ["accessed_at", "user", "record", "channel"]
-    list_filter = ["channel", "accessed_at"]
+    list_filter = [UnitSubtreeFilter, "channel", "accessed_at"]
     search_fields = ["user__username", "record__person__name"]
     list_select_related = ["user", "record"]
 
@@ -184,7 +185,7 @@ class TalkContentAccessAdmin(ScopedModelAdmin):
 @admin.register(TalkPolicy)
 class TalkPolicyAdmin(ScopedModelAdmin):
     list_display = ["unit", "period"]
-    list_filter = ["period"]
+    list_filter = [UnitSubtreeFilter, "period"]
     search_fields = ["unit__name"]
     list_select_related = ["unit"]
 
@@ -197,13 +198,17 @@ class CoverageSnapshotAdmin(ScopedModelAdmin):
         "period_end",
         "people",
         "covered",
-        "coverage_pct",
+        "coverage_shown",
         "overdue_followups",
         "computed_at",
     ]
-    list_filter = ["period_start"]
+    list_filter = [UnitSubtreeFilter, "period_start"]
     search_fields = ["unit__name"]
     list_select_related = ["unit"]
+
+    @admin.display(description="覆盖率 %")
+    def coverage_shown(self, obj):
+        return obj.coverage_pct
 
     def has_add_permission(self, request):
         return False

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from apps.access.models import Grant
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin_filters import UnitSubtreeFilter
 
 from . import services
 from .models import Unit, UnitMove
@@ -94,7 +95,7 @@ class UnitMoveInline(ScopedTabularInline):
 class UnitAdmin(ScopedModelAdmin):
     form = UnitForm
     list_display = ["tree_name", "short_name", "code", "kind", "dissolved_on"]
-    list_filter = ["kind", ("dissolved_on", admin.EmptyFieldListFilter)]
+    list_filter = [UnitSubtreeFilter, "kind", ("dissolved_on", admin.EmptyFieldListFilter)]
     search_fields = ["name", "short_name", "code"]
     ordering = ["path"]
     inlines = [GrantInline, UnitMoveInline]
