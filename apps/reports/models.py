@@ -327,3 +327,29 @@ class ResponsibilityItem(ScopedModel):
 
     def __str__(self):
         return f"{self.year} {self.get_kind_display()}：{self.description[:30]}"
+
+
+class CalendarFeedToken(models.Model):
+    """A user's read-only calendar subscription token 日历订阅令牌.
+
+    It authorises only the meetings ``.ics`` feeds (what the user may see, judged at each
+    request), never the API; the URL ends up in calendar clients and proxy logs, so only a
+    SHA-256 digest is stored. Issuing a new one replaces the old one; deleting it revokes it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_token",
+        verbose_name="用户",
+    )
+    key_digest = models.CharField("令牌摘要（SHA-256）", max_length=64, unique=True)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "日历订阅令牌"
+        verbose_name_plural = "日历订阅令牌"
+
+    def __str__(self):
+        return f"{self.user} 的日历订阅令牌"

@@ -121,3 +121,88 @@ def responsibility_completion(*, user, root: Unit, year: int) -> list[dict]:
 def attendance_rate(meeting) -> float | None:
     counts = meeting.attendances.aggregate(total=Count("id"), present=Count("id", filter=Q(present=True)))
     return round(100 * counts["present"] / counts["total"], 1) if counts["total"] else None
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first instant of the month and of the next one, in local time (Asia/Shanghai)."""
+    start = datetime.datetime(year, month, 1)
+    end = datetime.datetime(year + (month == 12), month % 12 + 1, 1)
+    return timezone.make_aware(start), timezone.make_aware(end)
+
+
+def branches_without_exchange_meeting(*, user, root: Unit, year: int, month: int) -> list[dict]:
+    """Branches under ``root`` with open party groups that held no 党小组工作交流会 that month.
+
+    A branch is any open party organisation (visible to ``user``, its unit in ``root``'s
+    subtree) with at least one open party group directly below it that existed in the month.
+    The exchange meeting may be registered on the branch or on one of its groups. Branches
+    established after the month are not flagged. One query.
+    """
+    from django.db.models import Exists, F, Max, OuterRef, Subquery
+
+    from apps.party.models import OrganisationKind, PartyOrganisation
+
+    from .models import Meeting, MeetingKind
+
+    start, end = month_bounds(year, month)
+    last_day = (end - datetime.timedelta(days=1)).date()
+    groups = PartyOrganisation.objects.filter(
+        path__startswith=OuterRef("path"),
+        depth=OuterRef("depth") + 1,
+        kind=OrganisationKind.PARTY_GROUP,
+        closed_on__isnull=True,
+    ).filter(Q(established_on__isnull=True) | Q(established_on__lte=last_day))
+    exchanges = Meeting.objects.filter(
+        kind=MeetingKind.GROUP_EXCHANGE, organisation__path__startswith=OuterRef("path")
+    )
+    last_held = (
+        exchanges.filter(starts_at__lt=end)
+        .order_by()
+        .values("kind")
+        .annotate(last=Max("starts_at"))
+        .values("last")[:1]
+    )
+    branches = (
+        PartyOrganisation.objects.visible_to(user, "view")
+        .filter(unit__path__startswith=root.path, closed_on__isnull=True)
+        .exclude(kind=OrganisationKind.PARTY_GROUP)
+        .filter(Q(established_on__isnull=True) | Q(established_on__lte=last_day))
+        .filter(Exists(groups))
+        .exclude(Exists(exchanges.filter(starts_at__gte=start, starts_at__lt=end)))
+        .annotate(
+            unit_name=F("unit__name"),
+            group_count=Subquery(groups.order_by().values("kind").annotate(n=Count("id")).values("n")[:1]),
+            last_exchange=Subquery(last_held),
+        )
+        .order_by("path")
+    )
+    return [
+        {
+            "organisation_id": b.pk,
+            "organisation_name": b.name,
+            "unit_id": b.unit_id,
+            "unit_name": b.unit_name,
+            "party_groups": b.group_count,
+            "last_exchange_on": timezone.localdate(b.last_exchange) if b.last_exchange else None,
+            "month": f"{year:04d}-{month:02d}",
+        }
+        for b in branches
+    ]
+
+
+def parse_month(raw: str | None, today: datetime.date | None = None) -> tuple[int, int]:
+    """``YYYY-MM``; empty means last month. Raises ``ValidationError`` for anything else."""
+    from django.core.exceptions import ValidationError
+
+    today = today or timezone.localdate()
+    if not raw:
+        first = today.replace(day=1) - datetime.timedelta(days=1)
+        return first.year, first.month
+    try:
+        year, month = (int(part) for part in raw.split("-"))
+        datetime.date(year, month, 1)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError({"month": "月份格式应为 YYYY-MM。"}) from exc
+    if not 2000 <= year <= today.year + 1:
+        raise ValidationError({"month": "月份超出可查询范围。"})
+    return year, month

@@ -1,12 +1,14 @@
 import datetime
+from typing import TypedDict
 
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.plumbing import resolve_type_hint
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,7 +18,7 @@ from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from apps.core.exports import xlsx_response
 from apps.units.models import Unit
 
-from .. import selectors, services
+from .. import exports, selectors, services
 from ..models import (
     Attendance,
     DailyCompliance,
@@ -36,6 +38,37 @@ from .serializers import (
     ResponsibilityItemSerializer,
     ZeroReportSerializer,
 )
+
+
+class ComplianceRow(TypedDict):
+    unit_id: int
+    unit_name: str
+    expected: int
+    filed: int
+    late: int
+    compliance_pct: float
+
+
+class ComplianceReport(TypedDict):
+    unit: int
+    start: datetime.date
+    end: datetime.date
+    children: list[ComplianceRow]
+
+
+class MissingTodayRow(TypedDict):
+    unit_id: int
+    unit_name: str
+    deadline: datetime.datetime
+    overdue: bool
+
+
+class CompletionRow(TypedDict):
+    unit_id: int
+    unit_name: str
+    items: int
+    done: int
+    overdue: int
 
 
 def _unit_param(request):
@@ -94,7 +127,8 @@ class ZeroReportViewSet(ScopedModelViewSet):
             OpenApiParameter("unit", int),
             OpenApiParameter("start", datetime.date),
             OpenApiParameter("end", datetime.date),
-        ]
+        ],
+        responses={200: resolve_type_hint(ComplianceReport)},
     )
     @action(detail=False, methods=["get"])
     def compliance(self, request):
@@ -115,7 +149,7 @@ class ZeroReportViewSet(ScopedModelViewSet):
             }
         )
 
-    @extend_schema(parameters=[OpenApiParameter("unit", int)])
+    @extend_schema(parameters=[OpenApiParameter("unit", int)], responses=list[MissingTodayRow])
     @action(detail=False, methods=["get"], url_path="missing-today")
     def missing_today(self, request):
         """今日未报单位."""
@@ -147,11 +181,36 @@ class DailyComplianceViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["date", "status", "unit"]
 
 
+class GroupWeeklyReportFilter(django_filters.FilterSet):
+    unit = UnitSubtreeFilter(unit_path_field="group__unit__path")
+    branch = django_filters.NumberFilter(method="filter_branch", label="党支部ID（其下各党小组）")
+    week_from = django_filters.DateFilter(field_name="week_start", lookup_expr="gte")
+    week_to = django_filters.DateFilter(field_name="week_start", lookup_expr="lte")
+
+    class Meta:
+        model = GroupWeeklyReport
+        fields = ["unit", "branch", "group", "week_start", "week_from", "week_to"]
+
+    def filter_branch(self, queryset, name, value):
+        from apps.party.models import PartyOrganisation
+
+        branch = PartyOrganisation.objects.visible_to(self.request.user, "view").filter(pk=value).first()
+        if branch is None:
+            return queryset.none()
+        return queryset.filter(group__path__startswith=branch.path, group__depth=branch.depth + 1)
+
+
 class GroupWeeklyReportViewSet(ScopedModelViewSet):
     queryset = GroupWeeklyReport.objects.select_related("group", "filed_by")
     serializer_class = GroupWeeklyReportSerializer
-    filterset_fields = ["group", "week_start"]
-    action_permissions = {"overdue": "view"}
+    filterset_class = GroupWeeklyReportFilter
+    action_permissions = {"overdue": "view", "export": "view"}
+
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """党小组周报 .xlsx, filtered like the list."""
+        headers, rows = exports.group_weekly_rows(self.filter_queryset(self.get_queryset()))
+        return xlsx_response(filename="党小组周报.xlsx", headers=headers, rows=rows)
 
     def perform_create(self, serializer):
         with transaction.atomic():
@@ -192,7 +251,46 @@ class MeetingViewSet(ScopedModelViewSet):
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     search_fields = ["topic"]
-    action_permissions = {"export": "view"}
+    action_permissions = {"export": "view", "missing_exchange": "view"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unit", int), OpenApiParameter("month", str, description="YYYY-MM")],
+        responses=inline_serializer(
+            "MissingExchangeReport",
+            fields={
+                "unit": serializers.IntegerField(),
+                "month": serializers.CharField(),
+                "branches": inline_serializer(
+                    "MissingExchangeBranch",
+                    many=True,
+                    fields={
+                        "organisation_id": serializers.IntegerField(),
+                        "organisation_name": serializers.CharField(),
+                        "unit_id": serializers.IntegerField(),
+                        "unit_name": serializers.CharField(),
+                        "party_groups": serializers.IntegerField(),
+                        "last_exchange_on": serializers.DateField(allow_null=True),
+                        "month": serializers.CharField(),
+                    },
+                ),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="missing-exchange")
+    def missing_exchange(self, request):
+        """Branches with party groups in the unit's subtree that held no 党小组工作交流会 in
+        ``month`` (``YYYY-MM``, default last month)."""
+        unit = _unit_param(request)
+        year, month = selectors.parse_month(request.query_params.get("month"))
+        return Response(
+            {
+                "unit": unit.pk,
+                "month": f"{year:04d}-{month:02d}",
+                "branches": selectors.branches_without_exchange_meeting(
+                    user=request.user, root=unit, year=year, month=month
+                ),
+            }
+        )
 
     @action(detail=False, methods=["get"])
     def export(self, request):
@@ -235,13 +333,33 @@ class DeliberationListViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
+class ResponsibilityItemFilter(django_filters.FilterSet):
+    unit = UnitSubtreeFilter(unit_path_field="organisation__unit__path")
+    completed = django_filters.BooleanFilter(
+        field_name="completed_on", lookup_expr="isnull", exclude=True, label="已完成"
+    )
+
+    class Meta:
+        model = ResponsibilityItem
+        fields = ["unit", "organisation", "year", "kind", "completed"]
+
+
 class ResponsibilityItemViewSet(ScopedModelViewSet):
     queryset = ResponsibilityItem.objects.select_related("organisation", "assignee")
     serializer_class = ResponsibilityItemSerializer
-    filterset_fields = ["organisation", "year", "kind"]
-    action_permissions = {"completion": "view"}
+    filterset_class = ResponsibilityItemFilter
+    action_permissions = {"completion": "view", "export": "view"}
 
-    @extend_schema(parameters=[OpenApiParameter("unit", int), OpenApiParameter("year", int)])
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """六责清单 .xlsx, filtered like the list (unit subtree, organisation, year, kind, completed)."""
+        headers, rows = exports.responsibility_rows(self.filter_queryset(self.get_queryset()))
+        return xlsx_response(filename="六责清单.xlsx", headers=headers, rows=rows)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unit", int), OpenApiParameter("year", int)],
+        responses=list[CompletionRow],
+    )
     @action(detail=False, methods=["get"])
     def completion(self, request):
         year = request.query_params.get("year", "")
