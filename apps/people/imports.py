@@ -1,16 +1,26 @@
 """Roster import 花名册导入: read an .xlsx with openpyxl, validate every row, then apply all
 rows in one transaction or none.
 
+Progress has two phases, validation then writing, each counting rows up to ``total_rows``.
+Validation progress is saved on the job row (``processed_rows``). The write phase runs in
+one transaction, so its progress cannot go to the job row (nobody would see it before the
+commit, and the job row would be locked meanwhile): it goes to the cache (Redis in
+production, shared by the Celery worker and the web processes), keyed by job id, and
+``job_progress`` merges both for the API and the admin. Progress is best-effort: a cache
+that is down never fails an import.
+
 Rows are matched to existing people by ID number, so importing the same file twice updates
 instead of duplicating. A unit is named by its code or its full path of names joined by
 "/" (``贵州省消防救援总队/遵义市消防救援支队/...``); it must lie in the importer's scope.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -49,6 +59,61 @@ PROGRESS_EVERY = 250
 GENDERS = {label: code for code, label in Gender.choices}
 CATEGORIES = {label: code for code, label in PersonCategory.choices}
 STATUSES = {label: code for code, label in PoliticalStatus.choices}
+PROGRESS_TTL = 24 * 3600  # seconds a job's live progress stays in the cache
+WRITE_FAILED = "写入数据库时出错，本次未导入任何人员。请重新导入或联系管理员。"
+
+logger = logging.getLogger(__name__)
+
+
+def _progress_key(job_id: int) -> str:
+    # the database name keeps installs (and parallel test databases) sharing one Redis apart
+    return f"people:import-progress:{connection.settings_dict['NAME']}:{job_id}"
+
+
+def _publish_progress(job_id: int, *, phase: str, validated: int, written: int, total: int) -> None:
+    """Live progress of a running job, outside any database transaction."""
+    try:
+        cache.set(
+            _progress_key(job_id),
+            {"phase": phase, "validated": validated, "written": written, "total": total},
+            PROGRESS_TTL,
+        )
+    except Exception:  # progress is best-effort; never fail an import over it
+        logger.warning("import %s: progress not published", job_id, exc_info=True)
+
+
+def _clear_progress(job_id: int) -> None:
+    try:
+        cache.delete(_progress_key(job_id))
+    except Exception:
+        logger.warning("import %s: progress not cleared", job_id, exc_info=True)
+
+
+def job_progress(job: ImportJob) -> dict:
+    """``{"phase", "validated", "written", "total", "percent"}`` for the API and the admin.
+
+    ``percent`` counts validation as the first half and writing as the second, so it only
+    goes up: pending 0, validating 0-50, writing 50-99, finished (done or failed) 100.
+    """
+    total = job.total_rows
+    phase, validated, written = "pending", 0, 0
+    if job.status == ImportJob.Status.DONE:
+        phase, validated, written = "done", total, total
+    elif job.status == ImportJob.Status.FAILED:
+        phase, validated = "failed", job.processed_rows
+    elif job.status == ImportJob.Status.RUNNING:
+        phase, validated = "validating", job.processed_rows
+        try:
+            live = cache.get(_progress_key(job.pk))
+        except Exception:
+            live = None
+        if live and live.get("total") == total:
+            phase, validated, written = live["phase"], live["validated"], live["written"]
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        percent = 100  # finished (a failed job's errors say what went wrong)
+    else:
+        percent = min(99, (100 * (validated + written)) // (2 * total)) if total else 0
+    return {"phase": phase, "validated": validated, "written": written, "total": total, "percent": percent}
 
 
 @dataclass
@@ -198,10 +263,22 @@ class RosterValidator:
         return candidates[0]
 
 
-def roster_apply(parsed: list[ParsedRow], *, today: datetime.date) -> tuple[int, int]:
-    """Write every row (creating or updating by ID number); the caller holds the transaction."""
-    created, updated = 0, 0
-    new_people, new_rows = [], []
+def roster_apply(parsed: list[ParsedRow], *, today: datetime.date, on_progress=None) -> tuple[int, int]:
+    """Write every row (creating or updating by ID number); the caller holds the transaction.
+
+    ``on_progress(written)`` is called every ``PROGRESS_EVERY`` rows and once at the end.
+    New people are written in chunks of ``PROGRESS_EVERY`` (a fixed number of queries each).
+    """
+    updated = 0
+    new_people = []
+    written = 0
+
+    def tick(count, force=False):
+        nonlocal written
+        before, written = written, written + count
+        if on_progress and (force or written // PROGRESS_EVERY > before // PROGRESS_EVERY):
+            on_progress(written)
+
     for row in parsed:
         v = row.values
         fields = {
@@ -218,35 +295,42 @@ def roster_apply(parsed: list[ParsedRow], *, today: datetime.date) -> tuple[int,
         if row.existing is None:
             birth = _birth_date(v["id_number"])
             new_people.append(Person(id_number=v["id_number"], unit=row.unit, birth_date=birth, **fields))
-            new_rows.append(row)
         else:
             _update_person(row.existing, row.unit, fields, today)
             updated += 1
-    Person.objects.bulk_create(new_people, batch_size=1000)
+            tick(1)
+    for start in range(0, len(new_people), PROGRESS_EVERY):
+        chunk = new_people[start : start + PROGRESS_EVERY]
+        _create_chunk(chunk, today)
+        tick(len(chunk))
+    if on_progress and parsed:
+        on_progress(written)
+    return len(new_people), updated
+
+
+def _create_chunk(people: list[Person], today: datetime.date) -> None:
+    """Insert new people with their opening unit, status and party memberships (4 queries)."""
+    Person.objects.bulk_create(people)
     UnitMembership.objects.bulk_create(
-        [UnitMembership(person=p, unit=p.unit, start_date=today) for p in new_people], batch_size=1000
+        [UnitMembership(person=p, unit=p.unit, start_date=today) for p in people]
     )
     PoliticalStatusChange.objects.bulk_create(
         [
             PoliticalStatusChange(
                 person=p, status=p.political_status, effective_date=today, note="花名册导入"
             )
-            for p in new_people
+            for p in people
             if p.political_status != PoliticalStatus.MASSES
-        ],
-        batch_size=1000,
+        ]
     )
     PartyMembership.objects.bulk_create(
         [
             PartyMembership(person=p, organisation=org, start_date=today, note="花名册导入")
-            for p in new_people
+            for p in people
             for org in (p.party_organisation, p.party_group)
             if org is not None
-        ],
-        batch_size=1000,
+        ]
     )
-    created = len(new_people)
-    return created, updated
 
 
 def _birth_date(id_number: str):
@@ -296,17 +380,35 @@ def import_job_run(job: ImportJob) -> ImportJob:
             ImportJob.Status.FAILED,
             errors=[{"row": 0, "column": "", "message": "无法读取文件，请上传 .xlsx 格式的花名册。"}],
         )
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=len(rows))
-    validator = RosterValidator(job.created_by)
-    parsed = validator.validate(
-        rows, on_progress=lambda n: ImportJob.objects.filter(pk=job.pk).update(processed_rows=n)
-    )
+    total = len(rows)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
+
+    def validated(n):
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=n)
+        _publish_progress(job.pk, phase="validating", validated=n, written=0, total=total)
+
+    parsed = RosterValidator(job.created_by).validate(rows, on_progress=validated)
     errors = [e.__dict__ for row in parsed for e in row.errors]
     if errors:
-        return _finish(job, ImportJob.Status.FAILED, errors=errors, processed=len(rows))
-    with transaction.atomic():
-        created, updated = roster_apply(parsed, today=timezone.localdate())
-    return _finish(job, ImportJob.Status.DONE, processed=len(rows), created=created, updated=updated)
+        return _finish(job, ImportJob.Status.FAILED, errors=errors, processed=total)
+    validated(total)
+
+    def written(n):
+        _publish_progress(job.pk, phase="writing", validated=total, written=n, total=total)
+
+    written(0)
+    try:
+        with transaction.atomic():
+            created, updated = roster_apply(parsed, today=timezone.localdate(), on_progress=written)
+    except Exception:  # rolled back as a whole: nothing was written
+        logger.exception("import %s: the write phase failed and was rolled back", job.pk)
+        return _finish(
+            job,
+            ImportJob.Status.FAILED,
+            errors=[{"row": 0, "column": "", "message": WRITE_FAILED}],
+            processed=total,
+        )
+    return _finish(job, ImportJob.Status.DONE, processed=total, created=created, updated=updated)
 
 
 def _finish(job, status, errors=(), processed=None, created=0, updated=0):
@@ -318,6 +420,7 @@ def _finish(job, status, errors=(), processed=None, created=0, updated=0):
     job.save(
         update_fields=["status", "errors", "processed_rows", "created_count", "updated_count", "finished_at"]
     )
+    _clear_progress(job.pk)
     return job
 
 

@@ -257,5 +257,12 @@ class ImportJob(ScopedModel):
         return f"{self.unit} {self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
 
     @property
+    def live_progress(self) -> dict:
+        """Validation and write progress, the write phase read from the cache (``imports.job_progress``)."""
+        from .imports import job_progress
+
+        return job_progress(self)
+
+    @property
     def progress(self) -> int:
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+        return self.live_progress["percent"]

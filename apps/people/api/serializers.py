@@ -105,7 +105,13 @@ class StatusHistorySerializer(serializers.ModelSerializer):
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
-    progress = serializers.IntegerField(read_only=True)
+    """``processed_rows`` counts validated rows; ``written_rows`` the rows written so far (the
+    write phase is one transaction: its progress comes from the cache); ``progress`` is a
+    percentage over both phases."""
+
+    progress = serializers.SerializerMethodField()
+    phase = serializers.SerializerMethodField()
+    written_rows = serializers.SerializerMethodField()
     error_report = serializers.SerializerMethodField()
 
     class Meta:
@@ -116,6 +122,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "status",
             "total_rows",
             "processed_rows",
+            "written_rows",
+            "phase",
             "progress",
             "created_count",
             "updated_count",
@@ -125,6 +133,21 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+    def _live(self, job) -> dict:
+        cached = getattr(job, "_live_progress", None)
+        if cached is None:
+            cached = job._live_progress = job.live_progress
+        return cached
+
+    def get_progress(self, job) -> int:
+        return self._live(job)["percent"]
+
+    def get_phase(self, job) -> str:
+        return self._live(job)["phase"]
+
+    def get_written_rows(self, job) -> int:
+        return self._live(job)["written"]
 
     def get_error_report(self, obj) -> str | None:
         if not obj.errors:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedViewSetMixin
 from apps.core.exports import xlsx_response
+from apps.core.scoping import permitted_condition
 from apps.party.models import PartyOrganisation
 from apps.units.models import Unit
 
@@ -44,11 +45,11 @@ class PersonFilter(django_filters.FilterSet):
 
 def with_pid_visibility(queryset, user):
     """Annotate ``pid_visible``: may this user see the full ID number? One subquery, no per-row check."""
-    allowed = Person.objects.visible_to(user, "people.view_personal_data").values("pk")
+    allowed = permitted_condition(Person, user, "people.view_personal_data")
+    if isinstance(allowed, bool):
+        return queryset.annotate(pid_visible=Value(allowed, output_field=BooleanField()))
     return queryset.annotate(
-        pid_visible=Case(
-            When(pk__in=allowed, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
+        pid_visible=Case(When(allowed, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
 
 
