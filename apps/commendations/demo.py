@@ -1,11 +1,14 @@
 """Demo nominations in every state, waiting items in each demo approver's inbox, the
 遵义会址消防救援站 branch's 先进基层党组织 nomination of the seed report (climbed to the
 bureau, survived an objection, awarded, published as an exemplary model) and the 26
-通报表扬 awards of 长治支队's epidemic campaign issued in one circular."""
+通报表扬 awards of 长治支队's epidemic campaign issued in one circular. Evidence files on
+the drafts, supporting links (a person's published annual assessment, an earlier award, and
+先进党小组 nominations seeded from this year's accepted 年度先进党小组), a quarter quota."""
 
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.access.models import Grant, Role
@@ -15,6 +18,16 @@ from apps.units.models import Unit
 
 from . import services
 from .models import AwardKind, Nomination, Quota
+
+# A one-page PDF and a 1×1 PNG: the evidence files of the demo.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+    b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+DEMO_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
+)
 
 
 def _people(unit_code, n, offset=0):
@@ -45,6 +58,10 @@ def load(ctx):
     }
     Quota.objects.create(unit=units["GZ"], award_kind=kinds["merit_third"], year=year, limit=10)
     Quota.objects.create(unit=units["SX-CZ"], award_kind=kinds["circular_praise"], year=year, limit=30)
+    quarter = f"Q{(timezone.localdate().month - 1) // 3 + 1}"
+    Quota.objects.create(
+        unit=units["GZ-ZY"], award_kind=kinds["circular_praise"], year=year, period=quarter, limit=5
+    )
     station, drafter, secretary = units["GZ-ZY-HH-HZ"], u["demo_huizhi"], u["demo_zunyi_secretary"]
     chain = [
         u["demo_approver_battalion"],
@@ -113,15 +130,44 @@ def load(ctx):
     held = climb(nominate("excellent_member", heroes[3]), chain[:3])
     services.nomination_object(nomination=held, actor=u["demo_viewer"], reason="对推荐人选事迹有不同意见")
     climb(nominate("circular_praise", heroes[4]), chain[:2])
-    nominate("commendation", heroes[5])  # draft
+    # A draft with its evidence and the hero's published annual assessment as support.
+    from apps.evaluations.models import Evaluation
+
+    draft = nominate("commendation", heroes[5])
+    assessments = Evaluation.objects.filter(person=heroes[5], status="published").order_by("-year")[:1]
+    services.nomination_set_supports(
+        nomination=draft, actor=drafter, supporting_evaluations=list(assessments)
+    )
+    services.attachment_add(
+        nomination=draft, file=SimpleUploadedFile("先进事迹材料.pdf", DEMO_PDF), actor=drafter
+    )
     services.nomination_submit(
         nomination=nominate("circular_praise", heroes[6]), actor=drafter
     )  # awaiting review
-    services.nomination_return(
+    returned = services.nomination_return(
         nomination=climb(nominate("merit_third", heroes[7]), []),
         actor=chain[0],
         comment="请补充抢险救援现场照片等证明材料",
     )
+    services.attachment_add(
+        nomination=returned, file=SimpleUploadedFile("抢险救援现场照片.png", DEMO_PNG), actor=drafter
+    )
+    # 先进党小组 drafts seeded from the latest accepted 年度先进党小组 of 遵义支队 (if any).
+    from apps.evaluations.models import GroupHonour
+
+    honour_year = (
+        GroupHonour.objects.filter(status="accepted", unit__path__startswith=units["GZ-ZY"].path)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    seeded = (
+        services.nominations_seed_from_honours(actor=u["demo_zunyi"], unit=units["GZ-ZY"], year=honour_year)
+        if honour_year
+        else []
+    )
+    if seeded:
+        services.nomination_submit(nomination=seeded[0], actor=u["demo_zunyi"])
     services.nomination_reject(
         nomination=climb(nominate("commendation", heroes[8]), []), actor=chain[0], comment="不符合嘉奖条件"
     )
@@ -160,6 +206,16 @@ def load(ctx):
         title="关于对疫情防控一线表现突出人员予以通报表扬的决定",
         nominations=awarded,
         actor=u["demo_admin"],
+    )
+    # One of them, nominated again for 嘉奖, cites the circulated commendation as an earlier award.
+    services.nomination_create(
+        actor=u["demo_changzhi"],
+        unit=units["SX-CZ"],
+        award_kind=kinds["commendation"],
+        year=year,
+        deeds="疫情防控期间连续奋战，此前已获通报表扬，继续在抢险救援一线表现突出。",
+        subject_person=awarded[0].subject_person,
+        earlier_awards=[awarded[0]],
     )
 
 

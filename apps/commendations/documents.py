@@ -1,7 +1,11 @@
-"""The numbered circular 通报 of a batch of awards, as a .docx (python-docx)."""
+"""The numbered circular 通报 of a batch of awards, as a .docx (python-docx); evidence files
+served to the readers the views have already checked."""
 
+import mimetypes
+import os
 from io import BytesIO
 
+from django.http import FileResponse, Http404
 from docx import Document
 from docx.shared import Pt
 
@@ -34,3 +38,21 @@ def award_order_docx(order) -> bytes:
     buffer = BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def attachment_response(attachment) -> FileResponse:
+    """Send an evidence file as a download. Uploads are never served from ``MEDIA_URL``:
+    only the API and admin views that found ``attachment`` through ``visible_to`` call this."""
+    name = attachment.original_name or os.path.basename(attachment.file.name)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("文件已不存在。") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

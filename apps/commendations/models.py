@@ -1,7 +1,9 @@
 """Commendations 表彰奖励: award kinds, quotas, nominations and their decisions, orders, models."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from apps.core.scoping import ScopedModel
@@ -29,8 +31,33 @@ class AwardKind(models.Model):
         return self.name
 
 
+class QuotaPeriod(models.TextChoices):
+    """The part of the year a quota covers, by the month of the final approval 审批通过."""
+
+    YEAR = "", "全年"
+    H1 = "H1", "上半年"
+    H2 = "H2", "下半年"
+    Q1 = "Q1", "第一季度"
+    Q2 = "Q2", "第二季度"
+    Q3 = "Q3", "第三季度"
+    Q4 = "Q4", "第四季度"
+
+
+#: period → (first month, last month)
+PERIOD_MONTHS = {
+    "": (1, 12),
+    "H1": (1, 6),
+    "H2": (7, 12),
+    "Q1": (1, 3),
+    "Q2": (4, 6),
+    "Q3": (7, 9),
+    "Q4": (10, 12),
+}
+
+
 class Quota(ScopedModel):
-    """名额: how many of an award a unit's subtree may receive in a year."""
+    """名额: how many of an award a unit's subtree may receive in a year, or in a part of it
+    (``period``: the awards whose final approval falls in those months count against it)."""
 
     unit = models.ForeignKey(
         "units.Unit", on_delete=models.CASCADE, related_name="award_quotas", verbose_name="单位"
@@ -39,16 +66,31 @@ class Quota(ScopedModel):
         AwardKind, on_delete=models.PROTECT, related_name="quotas", verbose_name="奖项"
     )
     year = models.PositiveSmallIntegerField("年度")
+    period = models.CharField(
+        "期间",
+        max_length=2,
+        choices=QuotaPeriod.choices,
+        default=QuotaPeriod.YEAR,
+        blank=True,
+        help_text="留空为全年；按审批通过（进入公示）的月份计入半年或季度名额",
+    )
     limit = models.PositiveIntegerField("名额")
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "表彰名额"
         verbose_name_plural = "表彰名额"
-        constraints = [models.UniqueConstraint(fields=["unit", "award_kind", "year"], name="one_quota")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "award_kind", "year", "period"], name="one_quota")
+        ]
 
     def __str__(self):
-        return f"{self.unit} {self.year} {self.award_kind}：{self.limit}"
+        period = f"{self.get_period_display()}" if self.period else ""
+        return f"{self.unit} {self.year}{period} {self.award_kind}：{self.limit}"
+
+    @property
+    def months(self) -> tuple[int, int]:
+        return PERIOD_MONTHS[self.period]
 
 
 class Nomination(ScopedModel):
@@ -109,6 +151,9 @@ class Nomination(ScopedModel):
     )
     waiting_since = models.DateTimeField("进入当前环节时间", null=True, blank=True)
     notice_ends_on = models.DateField("公示截止日期", null=True, blank=True)
+    approved_on = models.DateField(
+        "审批通过日期", null=True, blank=True, help_text="最终审批通过、进入公示的日期（名额按此计入期间）"
+    )
     priority = models.BooleanField("优先推荐（年度先进党小组成员等）", default=False)
     source_note = models.CharField("推荐依据", max_length=200, blank=True)
     drafted_by = models.ForeignKey(
@@ -207,12 +252,16 @@ class Decision(ScopedModel):
 
 
 class Attachment(ScopedModel):
+    """证明材料: an evidence file of a nomination, served only through scoped views."""
+
     scope_field = "nomination__unit"
 
     nomination = models.ForeignKey(
         Nomination, on_delete=models.CASCADE, related_name="attachments", verbose_name="推荐"
     )
     file = models.FileField("附件", upload_to="nominations/%Y/")
+    original_name = models.CharField("文件名", max_length=200, blank=True)
+    size = models.PositiveIntegerField("大小（字节）", default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
     )
@@ -222,9 +271,59 @@ class Attachment(ScopedModel):
     class Meta:
         verbose_name = "证明材料"
         verbose_name_plural = "证明材料"
+        ordering = ["uploaded_at", "id"]
 
     def __str__(self):
-        return self.file.name
+        return self.original_name or self.file.name
+
+
+class Support(ScopedModel):
+    """依据: what supports a nomination, either a published evaluation of its subject or an
+    earlier award (awarded nomination) of the same subject."""
+
+    scope_field = "nomination__unit"
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="supports", verbose_name="推荐"
+    )
+    evaluation = models.ForeignKey(
+        "evaluations.Evaluation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supported_nominations",
+        verbose_name="考核结果",
+    )
+    earlier_award = models.ForeignKey(
+        Nomination,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supported_nominations",
+        verbose_name="既往奖励",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "推荐依据"
+        verbose_name_plural = "推荐依据"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(evaluation__isnull=False, earlier_award__isnull=True)
+                    | models.Q(evaluation__isnull=True, earlier_award__isnull=False)
+                ),
+                name="support_one_target",
+            ),
+            models.UniqueConstraint(fields=["nomination", "evaluation"], name="support_unique_evaluation"),
+            models.UniqueConstraint(fields=["nomination", "earlier_award"], name="support_unique_award"),
+        ]
+
+    def __str__(self):
+        if self.evaluation_id:
+            return f"考核结果：{self.evaluation}"
+        return f"既往奖励：{self.earlier_award.year}年{self.earlier_award.award_kind}"
 
 
 class Objection(ScopedModel):
@@ -331,3 +430,12 @@ class ExemplaryModel(ScopedModel):
 
     def __str__(self):
         return str(self.nomination)
+
+
+@receiver(post_delete, sender=Attachment)
+def _remove_stored_file(sender, instance, **kwargs):
+    """The stored file goes with its row (service, admin or a deleted draft's cascade), once
+    the deletion is committed."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -12,13 +12,15 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils import timezone
 
 from apps.access.models import UnitPermission
+from apps.core.uploads import validate_upload
 from apps.units.models import Unit
 
-from .models import Decision, Delegation, Nomination, Objection, Quota
+from .models import PERIOD_MONTHS, Attachment, Decision, Delegation, Nomination, Objection, Quota, Support
 
 S = Nomination.Status
 OPEN_FOR_WITHDRAWAL = {S.DRAFT, S.SUBMITTED, S.APPROVING}
@@ -135,6 +137,8 @@ def nomination_create(
     subject_organisation=None,
     priority=False,
     source_note="",
+    supporting_evaluations=(),
+    earlier_awards=(),
 ):
     subjects = [s for s in (subject_person, subject_unit, subject_organisation) if s is not None]
     if len(subjects) != 1:
@@ -148,6 +152,12 @@ def nomination_create(
     ).path
     if not subject_unit_path.startswith(unit.path):
         raise ValidationError({"unit": "推荐对象须在推荐单位（含下级）范围内。"})
+    if subject_person is not None and not priority:
+        from apps.evaluations.selectors import is_advanced_group_member
+
+        if is_advanced_group_member(subject_person, year):  # 004: members come first
+            priority = True
+            source_note = source_note or f"{year}年度先进党小组成员"
     nomination = Nomination(
         unit=unit,
         award_kind=award_kind,
@@ -164,6 +174,8 @@ def nomination_create(
         raise PermissionDenied("您无权在该单位起草推荐。")
     nomination.full_clean(exclude=["drafted_by"])
     nomination.save()
+    if supporting_evaluations or earlier_awards:
+        _replace_supports(nomination, actor, list(supporting_evaluations), list(earlier_awards))
     _record(nomination, actor=actor, action="create", from_status="")
     return nomination
 
@@ -226,8 +238,10 @@ def nomination_approve(*, nomination, actor, comment=""):
         )
         _notify(n, _approvers_of(n.current_level), "有新的表彰推荐待您审批")
         return n
-    _check_quota(n)
+    today = timezone.localdate()
+    _check_quota(n, today)
     n.status, n.current_level, n.waiting_since = S.NOTICE, None, timezone.now()
+    n.approved_on = today
     n.notice_ends_on = timezone.localdate() + datetime.timedelta(days=n.award_kind.notice_days)
     n.save()
     _record(
@@ -243,23 +257,74 @@ def nomination_approve(*, nomination, actor, comment=""):
     return n
 
 
-def _check_quota(n: Nomination) -> None:
-    """Lock the quotas of the drafting unit and its ancestors, then count what they already hold."""
+def quotas_with_usage(quotas):
+    """Annotate quota rows with ``used``: the awards that count against each (notice, objected,
+    awarded) of its award kind and year, drafted in its unit's subtree, whose final approval
+    month lies in its period. One correlated subquery: the same definition serves the
+    final-approval check and the dashboard (``selectors.pipeline_figures``)."""
+    first = Case(
+        *[When(period=code, then=Value(months[0])) for code, months in PERIOD_MONTHS.items()],
+        output_field=IntegerField(),
+    )
+    last = Case(
+        *[When(period=code, then=Value(months[1])) for code, months in PERIOD_MONTHS.items()],
+        output_field=IntegerField(),
+    )
+    counted = (
+        Nomination.objects.filter(
+            award_kind=OuterRef("award_kind"),
+            year=OuterRef("year"),
+            status__in=COUNTED,
+            unit__path__startswith=OuterRef("unit__path"),
+        )
+        .annotate(month=ExtractMonth("approved_on"))
+        .filter(month__gte=OuterRef("first_month"), month__lte=OuterRef("last_month"))
+        .order_by()
+        .values("award_kind")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return quotas.annotate(first_month=first, last_month=last).annotate(
+        used=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+    )
+
+
+def periods_containing(day: datetime.date) -> list[str]:
+    return [code for code, (a, b) in PERIOD_MONTHS.items() if a <= day.month <= b]
+
+
+def _check_quota(n: Nomination, today: datetime.date) -> None:
+    """Lock the quotas of the drafting unit and its ancestors that cover this month, then
+    count what they already hold.
+
+    The count is a separate statement run after the lock is granted: under READ COMMITTED a
+    statement sees what was committed before it started, so counting inside the locking
+    statement could miss the award that the holder of the lock has just committed.
+    """
     paths = [n.unit.path[:i] for i in range(4, len(n.unit.path) + 1, 4)]
-    quotas = list(
-        Quota.objects.select_for_update()
-        .filter(award_kind=n.award_kind, year=n.year, unit__path__in=paths)
-        .select_related("unit")
-        .order_by("unit__path")
+    locked = list(
+        Quota.objects.select_for_update(of=("self",))
+        .filter(
+            award_kind=n.award_kind,
+            year=n.year,
+            unit__path__in=paths,
+            period__in=periods_containing(today),
+        )
+        .order_by("unit__path", "period")
+        .values_list("pk", flat=True)
+    )
+    if not locked:
+        return
+    quotas = quotas_with_usage(Quota.objects.filter(pk__in=locked).select_related("unit")).order_by(
+        "unit__path", "period"
     )
     for quota in quotas:
-        used = Nomination.objects.filter(
-            award_kind=n.award_kind, year=n.year, status__in=COUNTED, unit__path__startswith=quota.unit.path
-        ).count()
-        if used >= quota.limit:
+        if quota.used >= quota.limit:
+            period = quota.get_period_display() if quota.period else ""
             raise ValidationError(
                 {
-                    "quota": f"{quota.unit.name}{quota.year}年“{n.award_kind.name}”名额（{quota.limit}个）已用完。"
+                    "quota": f"{quota.unit.name}{quota.year}年{period}“{n.award_kind.name}”名额"
+                    f"（{quota.limit}个）已用完。"
                 }
             )
 
@@ -479,3 +544,192 @@ def award_order_issue(*, unit, number, title, nominations, actor, exemplary=()):
         ]
     )
     return order
+
+
+# --- Evidence 证明材料 ---------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 20
+
+
+def may_edit_evidence(nomination: Nomination, actor) -> bool:
+    """The drafting unit edits its draft's evidence: the drafter, or a holder of
+    ``change_nomination`` on the drafting unit (a grant there or above covers it). Reviewers
+    and approvers only read it."""
+    return nomination.drafted_by_id == actor.pk or actor.has_perm(
+        "commendations.change_nomination", nomination
+    )
+
+
+def _check_evidence_editable(n: Nomination, actor) -> None:
+    if not may_edit_evidence(n, actor):
+        raise PermissionDenied("只有推荐单位（起草人或推荐单位管理员）可以修改证明材料和推荐依据。")
+    if n.status != S.DRAFT:
+        raise ValidationError({"status": "只能在草稿（含退回修改）阶段修改证明材料和推荐依据。"})
+
+
+@transaction.atomic
+def attachment_add(*, nomination, file, actor) -> Attachment:
+    """Add an evidence file (pdf, jpg, png, docx; at most 10 MB, content checked) to a draft."""
+    n = _locked(nomination)
+    _check_evidence_editable(n, actor)
+    if file is None:
+        raise ValidationError({"file": "请选择文件。"})
+    validate_upload(file)
+    if n.attachments.count() >= MAX_ATTACHMENTS:
+        raise ValidationError({"file": f"每件推荐最多上传 {MAX_ATTACHMENTS} 个证明材料。"})
+    name = (getattr(file, "name", "") or "")[-200:]
+    attachment = Attachment(nomination=n, uploaded_by=actor, original_name=name, size=file.size)
+    attachment.file.save(name, file, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.storage.delete(attachment.file.name)  # no file without its row
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment, actor) -> None:
+    n = _locked(attachment.nomination)
+    _check_evidence_editable(n, actor)
+    attachment.delete()  # the stored file follows on commit (models._remove_stored_file)
+
+
+# --- Supporting links 推荐依据 -------------------------------------------------------------
+
+
+def _evaluations_of_subject(n: Nomination) -> Q:
+    """A person's evaluation for an individual nomination; the organisation's (party group's)
+    rating, or the unit's evaluation, for a collective one."""
+    if n.subject_person_id:
+        return Q(subject_kind="person", person_id=n.subject_person_id)
+    if n.subject_organisation_id:
+        return Q(subject_kind__in=["party_group", "party_org"], organisation_id=n.subject_organisation_id)
+    return Q(subject_kind="unit", subject_unit_id=n.subject_unit_id)
+
+
+def _same_subject(n: Nomination) -> Q:
+    return Q(
+        subject_person_id=n.subject_person_id,
+        subject_unit_id=n.subject_unit_id,
+        subject_organisation_id=n.subject_organisation_id,
+    )
+
+
+def supports_check(n: Nomination, actor, evaluations, awards) -> tuple[set, set]:
+    """Every link must be visible to the actor and concern the nomination's subject: a
+    published evaluation of it, or an awarded nomination of it. Returns the id sets."""
+    from apps.evaluations.models import Evaluation, EvaluationStatus
+
+    eval_ids = {e if isinstance(e, int) else e.pk for e in evaluations}
+    award_ids = {a if isinstance(a, int) else a.pk for a in awards}
+    ok_evals = set(
+        Evaluation.objects.visible_to(actor, "view")
+        .filter(pk__in=eval_ids, status=EvaluationStatus.PUBLISHED)
+        .filter(_evaluations_of_subject(n))
+        .values_list("pk", flat=True)
+    )
+    if eval_ids - ok_evals:
+        raise ValidationError(
+            {
+                "supporting_evaluations": "考核结果须为已发布、您可查看、且考核对象与推荐对象相同"
+                f"（不符合：{'、'.join(map(str, sorted(eval_ids - ok_evals)))}）。"
+            }
+        )
+    ok_awards = set(
+        Nomination.objects.visible_to(actor, "view")
+        .filter(pk__in=award_ids, status=S.AWARDED)
+        .filter(_same_subject(n))
+        .exclude(pk=n.pk)
+        .values_list("pk", flat=True)
+    )
+    if award_ids - ok_awards:
+        raise ValidationError(
+            {
+                "earlier_awards": "既往奖励须为已授予、您可查看、且表彰对象与本推荐相同"
+                f"（不符合：{'、'.join(map(str, sorted(award_ids - ok_awards)))}）。"
+            }
+        )
+    return eval_ids, award_ids
+
+
+def _replace_supports(n: Nomination, actor, evaluations: list, awards: list) -> None:
+    """Check the links (all of them, or nothing is written), then make them exactly these."""
+    eval_ids, award_ids = supports_check(n, actor, evaluations, awards)
+    current = list(n.supports.all())
+    for link in current:
+        if (link.evaluation_id and link.evaluation_id not in eval_ids) or (
+            link.earlier_award_id and link.earlier_award_id not in award_ids
+        ):
+            link.delete()
+    have_evals = {x.evaluation_id for x in current if x.evaluation_id}
+    have_awards = {x.earlier_award_id for x in current if x.earlier_award_id}
+    for pk in sorted(eval_ids - have_evals):
+        Support.objects.create(nomination=n, evaluation_id=pk)
+    for pk in sorted(award_ids - have_awards):
+        Support.objects.create(nomination=n, earlier_award_id=pk)
+
+
+@transaction.atomic
+def nomination_set_supports(*, nomination, actor, supporting_evaluations=None, earlier_awards=None):
+    """Replace the supporting links of a draft (``None``: keep that kind as it is, but check
+    it again against the nomination's current subject)."""
+    n = _locked(nomination)
+    _check_evidence_editable(n, actor)
+    current = list(n.supports.all())
+    if supporting_evaluations is None:
+        supporting_evaluations = [x.evaluation_id for x in current if x.evaluation_id]
+    if earlier_awards is None:
+        earlier_awards = [x.earlier_award_id for x in current if x.earlier_award_id]
+    _replace_supports(n, actor, list(supporting_evaluations), list(earlier_awards))
+    return n
+
+
+@transaction.atomic
+def nominations_seed_from_honours(*, actor, unit, year, award_kind=None) -> list[Nomination]:
+    """Draft a 先进党小组 nomination for each accepted 年度先进党小组 of ``year`` under ``unit``
+    (the drafting unit) that has none yet, marked priority and linked to the rating that
+    earned the honour. Groups already nominated for that award and year (and not rejected or
+    withdrawn) are skipped, so running it twice drafts nothing more."""
+    from apps.evaluations.selectors import advanced_groups
+
+    from .models import AwardKind
+
+    award_kind = award_kind or AwardKind.objects.get(code="advanced_party_group")
+    if not award_kind.collective:
+        raise ValidationError({"award_kind": "年度先进党小组只能推荐集体奖项。"})
+    if not actor.has_perm("commendations.add_nomination", unit):
+        raise PermissionDenied("您无权在该单位起草推荐。")
+    honours = list(
+        advanced_groups(year, user=actor)
+        .filter(group__unit__path__startswith=unit.path)
+        .select_related("evaluation")
+        .order_by("group__path")
+    )
+    taken = set(
+        Nomination.objects.filter(
+            award_kind=award_kind, year=year, subject_organisation__in=[h.group_id for h in honours]
+        )
+        .exclude(status__in=[S.REJECTED, S.WITHDRAWN])
+        .values_list("subject_organisation_id", flat=True)
+    )
+    created = []
+    for honour in honours:
+        if honour.group_id in taken:
+            continue
+        branch = f"{honour.branch.name}" if honour.branch_id else "所在党支部"
+        created.append(
+            nomination_create(
+                actor=actor,
+                unit=unit,
+                award_kind=award_kind,
+                year=year,
+                deeds=f"{honour.group.name}在{year}年度党小组量化评比中位列{branch}第{honour.rank_in_branch}名，"
+                "被评为年度先进党小组。",
+                subject_organisation=honour.group,
+                priority=True,
+                source_note=f"{year}年度先进党小组（{branch}第{honour.rank_in_branch}名）"[:200],
+                supporting_evaluations=[honour.evaluation],
+            )
+        )
+    return created

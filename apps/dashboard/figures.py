@@ -9,7 +9,6 @@ number of units under the root.
 import datetime
 from importlib import import_module
 
-from django.db.models import Avg, Count, F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -102,7 +101,8 @@ def talk_coverage(user, root, today, period="quarter", year=None, **_):
         ],
         "columns": ["单位", "应谈人数", "已谈人数", "覆盖率 %", "逾期跟进事项"],
         "rows": rows,
-        "admin_url": reverse("admin:talks_talkrecord_coverage") + f"?unit={root.pk}",
+        "admin_url": reverse("admin:talks_talkrecord_coverage")
+        + f"?unit={root.pk}&period={period}&date={day.isoformat()}",
     }
 
 
@@ -148,34 +148,12 @@ def evaluation_grades(user, root, today, year=None, **_):
 
 
 def commendation_pipeline(user, root, today, year=None, **_):
-    from apps.commendations.models import Nomination, Quota
+    from apps.commendations.models import Nomination, QuotaPeriod
+    from apps.commendations.selectors import pipeline_figures
 
     year = year or today.year
-    visible = Nomination.objects.visible_to(user, "view").filter(unit__path__startswith=root.path, year=year)
-    by_state = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
-    now = timezone.now()
-    waiting = (
-        visible.filter(status=Nomination.Status.APPROVING, current_level__isnull=False)
-        .order_by()
-        .values("current_level__kind")
-        .annotate(days=Avg(now - F("waiting_since")))
-    )
-    waiting_days = {
-        r["current_level__kind"]: round(r["days"].total_seconds() / 86400, 1)
-        for r in waiting
-        if r["days"] is not None
-    }
-    quotas = (
-        Quota.objects.visible_to(user, "view")
-        .filter(unit__path__startswith=root.path, year=year)
-        .select_related("unit", "award_kind")
-    )
-    used = dict(
-        visible.filter(status__in=["notice", "objected", "awarded"])
-        .order_by()
-        .values_list("award_kind")
-        .annotate(n=Count("id"))
-    )
+    data = pipeline_figures(user=user, root=root, year=year)
+    by_state, waiting_days = data["by_state"], data["waiting_days_by_level"]
     rows = [[label, by_state.get(code, 0)] for code, label in Nomination.Status.choices]
     return {
         "key": "commendations",
@@ -190,11 +168,14 @@ def commendation_pipeline(user, root, today, year=None, **_):
                 UnitKind(k).label if k in UnitKind.values else k: v for k, v in waiting_days.items()
             },
             "名额使用": [
-                f"{q.unit.name}·{q.award_kind.name}：{min(used.get(q.award_kind_id, 0), q.limit)}/{q.limit}"
-                for q in quotas[:20]
+                f"{q['unit_name']}·{q['award_kind']}"
+                + (f"（{QuotaPeriod(q['period']).label}）" if q["period"] else "")
+                + f"：{q['used']}/{q['quota']}"
+                for q in data["quota_use"][:20]
             ],
         },
-        "admin_url": reverse("admin:commendations_nomination_changelist") + f"?year={year}",
+        "admin_url": reverse("admin:commendations_nomination_changelist")
+        + f"?unit_subtree={root.pk}&year={year}",
     }
 
 
@@ -220,7 +201,10 @@ def report_compliance(user, root, today, **_):
             "今日未报（截至目前）": [m["unit_name"] for m in missing[:30]]
             + ([f"等共 {len(missing)} 个单位"] if len(missing) > 30 else [])
         },
-        "admin_url": reverse("admin:reports_dailycompliance_changelist") + "?status__exact=missing",
+        # the swept days behind the figure: this subtree, the same 30 days, the missing ones
+        "admin_url": reverse("admin:reports_dailycompliance_changelist")
+        + f"?unit_subtree={root.pk}&status__exact=missing&date__gte={start.isoformat()}"
+        + f"&date__lt={today.isoformat()}",
     }
 
 

@@ -18,3 +18,9 @@ def crew(tree):
     c.corps = user_with_role("approver", tree.corps, "approver_corps")
     c.hero = make_person(tree.station, name="李英雄")
     return c
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Evidence files go to a throw-away MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,8 +1,20 @@
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedModelSerializer
+from apps.core.api.serializers import ScopedModelSerializer, ScopedPrimaryKeyRelatedField
+from apps.evaluations.models import Evaluation
 
-from ..models import AwardKind, AwardOrder, Decision, Delegation, ExemplaryModel, Nomination, Objection, Quota
+from ..models import (
+    Attachment,
+    AwardKind,
+    AwardOrder,
+    Decision,
+    Delegation,
+    ExemplaryModel,
+    Nomination,
+    Objection,
+    Quota,
+    Support,
+)
 
 
 class AwardKindSerializer(serializers.ModelSerializer):
@@ -25,6 +37,21 @@ class NominationSerializer(ScopedModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     subject_name = serializers.CharField(read_only=True)
     drafted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Supporting links (ids): visible objects only (else 400); the service checks the rest
+    # (published evaluation / awarded nomination of the same subject).
+    supporting_evaluations = ScopedPrimaryKeyRelatedField(
+        many=True, queryset=Evaluation.objects.all(), required=False, write_only=True
+    )
+    earlier_awards = ScopedPrimaryKeyRelatedField(
+        many=True, queryset=Nomination.objects.all(), required=False, write_only=True
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        links = instance.supports.all()  # prefetched by the views
+        data["supporting_evaluations"] = [x.evaluation_id for x in links if x.evaluation_id]
+        data["earlier_awards"] = [x.earlier_award_id for x in links if x.earlier_award_id]
+        return data
 
     class Meta:
         model = Nomination
@@ -49,6 +76,9 @@ class NominationSerializer(ScopedModelSerializer):
             "drafted_by",
             "created_at",
             "order",
+            "approved_on",
+            "supporting_evaluations",
+            "earlier_awards",
         ]
         read_only_fields = [
             "status",
@@ -58,14 +88,52 @@ class NominationSerializer(ScopedModelSerializer):
             "drafted_by",
             "created_at",
             "order",
+            "approved_on",
         ]
+
+
+class SupportSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    label = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = Support
+        fields = ["id", "kind", "evaluation", "earlier_award", "label"]
+
+    def get_kind(self, obj) -> str:
+        return "evaluation" if obj.evaluation_id else "earlier_award"
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "original_name", "size", "uploaded_by", "uploaded_at", "download_url"]
+
+    name = serializers.CharField(source="original_name", read_only=True)
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/commendations/nominations/{obj.nomination_id}/attachments/{obj.pk}/"
 
 
 class NominationDetailSerializer(NominationSerializer):
     decisions = NominationDecisionSerializer(many=True, read_only=True)
+    supports = SupportSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta(NominationSerializer.Meta):
-        fields = [*NominationSerializer.Meta.fields, "decisions"]
+        fields = [*NominationSerializer.Meta.fields, "decisions", "supports", "attachments"]
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=200, allow_empty_file=False)
+
+
+class SeedFromHonoursSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
 
 
 class CommentSerializer(serializers.Serializer):
@@ -88,9 +156,11 @@ class BulkApproveSerializer(serializers.Serializer):
 
 
 class QuotaSerializer(ScopedModelSerializer):
+    period_display = serializers.CharField(source="get_period_display", read_only=True)
+
     class Meta:
         model = Quota
-        fields = ["id", "unit", "award_kind", "year", "limit"]
+        fields = ["id", "unit", "award_kind", "year", "period", "period_display", "limit"]
 
 
 class DelegationSerializer(serializers.ModelSerializer):

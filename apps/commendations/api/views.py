@@ -1,9 +1,9 @@
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from django.http import Http404, HttpResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -11,11 +11,10 @@ from rest_framework.response import Response
 
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
-from apps.core.uploads import validate_upload
 from apps.units.models import Unit
 
 from .. import services
-from ..documents import award_order_docx
+from ..documents import attachment_response, award_order_docx
 from ..models import (
     Attachment,
     AwardKind,
@@ -27,6 +26,8 @@ from ..models import (
     Quota,
 )
 from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
     AwardKindSerializer,
     AwardOrderInputSerializer,
     AwardOrderSerializer,
@@ -39,6 +40,7 @@ from .serializers import (
     QuotaSerializer,
     ReasonSerializer,
     ResolveSerializer,
+    SeedFromHonoursSerializer,
 )
 
 
@@ -49,6 +51,17 @@ class NominationFilter(django_filters.FilterSet):
         model = Nomination
         fields = ["unit", "status", "award_kind", "year", "priority"]
 
+
+DETAIL_PREFETCH = [
+    "decisions__actor",
+    "decisions__on_behalf_of",
+    "attachments__uploaded_by",
+    "supports__evaluation__scheme",
+    "supports__evaluation__person",
+    "supports__evaluation__organisation",
+    "supports__evaluation__subject_unit",
+    "supports__earlier_award__award_kind",
+]
 
 TRANSITIONS = {
     "submit": services.nomination_submit,
@@ -71,18 +84,55 @@ class NominationViewSet(ScopedModelViewSet):
     search_fields = ["subject_person__name", "subject_unit__name", "subject_organisation__name"]
     ordering_fields = ["created_at", "waiting_since"]
     # Who may act is decided by the services (drafter, reviewer, exact-level approver).
+    # Evidence: readers in scope list and download; the service lets only the drafting unit
+    # add or remove, and only while the nomination is a draft.
     action_permissions = {
-        name: "view" for name in [*TRANSITIONS, "object", "resolve_objection", "inbox", "bulk_approve"]
+        **{
+            name: "view"
+            for name in [
+                *TRANSITIONS,
+                "object",
+                "resolve_objection",
+                "inbox",
+                "bulk_approve",
+                "attachments",
+                "attachment",
+            ]
+        },
+        "seed_from_honours": "add",
     }
 
     def get_serializer_class(self):
         return NominationDetailSerializer if self.action == "retrieve" else NominationSerializer
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = super().get_queryset().prefetch_related("supports")
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related("decisions__actor", "decisions__on_behalf_of")
+            queryset = queryset.prefetch_related(*DETAIL_PREFETCH)
         return queryset
+
+    def _detail(self, pk):
+        """The nomination after an action, as the detail view shows it."""
+        return NominationDetailSerializer(
+            self.get_queryset().prefetch_related(*DETAIL_PREFETCH).get(pk=pk)
+        ).data
+
+    def perform_update(self, serializer):
+        supports = {
+            key: serializer.validated_data.pop(key)
+            for key in ("supporting_evaluations", "earlier_awards")
+            if key in serializer.validated_data
+        }
+        subject_changed = any(
+            key in serializer.validated_data
+            for key in ("subject_person", "subject_unit", "subject_organisation")
+        )
+        with transaction.atomic():
+            super().perform_update(serializer)
+            if supports or subject_changed:  # links are checked again against the new subject
+                services.nomination_set_supports(
+                    nomination=serializer.instance, actor=self.request.user, **supports
+                )
 
     @extend_schema(responses={201: NominationSerializer})
     def create(self, request, *args, **kwargs):
@@ -107,7 +157,7 @@ class NominationViewSet(ScopedModelViewSet):
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         TRANSITIONS[name](nomination=nomination, actor=request.user, **data.validated_data)
-        return Response(NominationDetailSerializer(self.get_queryset().get(pk=nomination.pk)).data)
+        return Response(self._detail(nomination.pk))
 
     @extend_schema(request=CommentSerializer, responses=NominationDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -148,7 +198,7 @@ class NominationViewSet(ScopedModelViewSet):
         services.nomination_object(
             nomination=nomination, actor=request.user, reason=data.validated_data["reason"]
         )
-        return Response(NominationDetailSerializer(self.get_queryset().get(pk=nomination.pk)).data)
+        return Response(self._detail(nomination.pk))
 
     @extend_schema(request=ResolveSerializer, responses=NominationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="resolve-objection")
@@ -167,40 +217,108 @@ class NominationViewSet(ScopedModelViewSet):
             upheld=data.validated_data["upheld"],
             resolution=data.validated_data["resolution"],
         )
-        return Response(NominationDetailSerializer(self.get_queryset().get(pk=nomination.pk)).data)
+        return Response(self._detail(nomination.pk))
 
     @extend_schema(
+        methods=["POST"],
         request={
             "multipart/form-data": {
                 "type": "object",
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
-        }
+        },
+        responses={201: AttachmentSerializer},
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def attachments(self, request, pk=None):
-        """Add an evidence file (pdf, jpg, png, docx; at most 10 MB) to a draft."""
+        """证明材料: list (readers in scope), or add a file to a draft (the drafting unit; pdf,
+        jpg, png, docx; at most 10 MB; extension and content checked)."""
         nomination = self.get_object()
-        if nomination.drafted_by_id != request.user.pk and not request.user.has_perm(
-            "commendations.change_nomination", nomination
-        ):
-            raise PermissionDenied("只有起草人或推荐单位管理员可以上传证明材料。")
-        if nomination.status != Nomination.Status.DRAFT:
-            raise ValidationError({"status": "只能为草稿上传证明材料。"})
-        file = request.FILES.get("file")
-        if file is None:
-            raise ValidationError({"file": "请选择文件。"})
-        validate_upload(file)
-        attachment = Attachment.objects.create(nomination=nomination, file=file, uploaded_by=request.user)
-        return Response({"id": attachment.pk, "name": attachment.file.name}, status=201)
+        if request.method == "GET":
+            files = (
+                Attachment.objects.visible_to(request.user, "view")
+                .filter(nomination=nomination)
+                .select_related("uploaded_by")
+            )
+            return Response(AttachmentSerializer(files, many=True).data)
+        data = AttachmentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            nomination=nomination, file=data.validated_data["file"], actor=request.user
+        )
+        return Response(AttachmentSerializer(attachment).data, status=201)
 
+    @extend_schema(methods=["GET"], responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(methods=["DELETE"], responses={204: None})
+    @action(
+        detail=True,
+        methods=["get", "delete"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+        filter_backends=[],
+    )
+    def attachment(self, request, pk=None, attachment_id=None):
+        """Download one evidence file (readers in scope), or remove it from a draft."""
+        nomination = self.get_object()
+        attachment = (
+            Attachment.objects.visible_to(request.user, "view")
+            .filter(nomination=nomination, pk=attachment_id)
+            .select_related("nomination")
+            .first()
+        )
+        if attachment is None:
+            raise Http404
+        if request.method == "DELETE":
+            services.attachment_delete(attachment=attachment, actor=request.user)
+            return Response(status=204)
+        return attachment_response(attachment)
+
+    @extend_schema(request=SeedFromHonoursSerializer, responses={201: NominationSerializer(many=True)})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="seed-from-honours",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def seed_from_honours(self, request):
+        """Draft 先进党小组 nominations from the accepted 年度先进党小组 of a year under a unit,
+        each linked to the rating that earned it (groups already nominated are skipped)."""
+        data = SeedFromHonoursSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unit = Unit.objects.visible_to(request.user, "view").filter(pk=data.validated_data["unit"]).first()
+        if unit is None:
+            raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
+        created = services.nominations_seed_from_honours(
+            actor=request.user, unit=unit, year=data.validated_data["year"]
+        )
+        rows = self.get_queryset().filter(pk__in=[n.pk for n in created])
+        return Response(NominationSerializer(rows, many=True).data, status=201)
+
+    @extend_schema(responses=NominationSerializer(many=True))
     @action(detail=False, methods=["get"])
     def inbox(self, request):
         """待我审批: what waits for this user's decision (or a delegator's), oldest first."""
-        page = self.paginate_queryset(services.inbox(request.user))
+        page = self.paginate_queryset(services.inbox(request.user).prefetch_related("supports"))
         return self.get_paginated_response(NominationSerializer(page, many=True).data)
 
-    @extend_schema(request=BulkApproveSerializer)
+    @extend_schema(
+        request=BulkApproveSerializer,
+        responses=inline_serializer(
+            "BulkApproveResult",
+            {
+                "results": serializers.DictField(
+                    child=serializers.CharField(), help_text="{推荐ID: ok 或原因}"
+                )
+            },
+        ),
+    )
     @action(detail=False, methods=["post"], url_path="bulk-approve")
     def bulk_approve(self, request):
         """Approve several inbox items with one comment; each is its own transaction."""
