@@ -1,110 +1,103 @@
-"""Benchmarks against generated data (``manage.py generate_province``): scoped API list
-latency and query counts per scope level, against the best hand-written SQL for the same
-rows. Prints one table and writes ``bench/results/latest.json``. Not part of the tests.
+"""The benchmark suite against generated data (``manage.py generate_province``). Not part of
+the tests (``tests/scale/test_bench_smoke.py`` runs it end to end at a tiny scale).
+
+Prints one table, every figure beside its target, and writes it as JSON
+(``bench/results/latest.json`` by default):
+
+* ``bench.lists``: scoped API lists (people, talk records, nominations; 50 rows) at station,
+  detachment, corps and root: API page, ORM page and hand-written SQL (EXPLAIN ANALYZE);
+* ``bench.guardian_compare``: ours against a plain django-guardian per-record design;
+* ``bench.operations``: coverage, dashboard, ranking, deadline sweep, unit move, import;
+* ``bench.load``: gunicorn + locust, stepped up to the highest rate with p95 ≤ 200 ms.
 
 Usage: DATABASE_URL=... .venv/bin/python -m bench.run [--code GEN] [--repeat 20]
+       [--load-seconds 60] [--step-seconds 8] [--skip-load] [--out PATH]
 """
 
 import argparse
-import json
 import os
-import statistics
+import sys
 import time
 from pathlib import Path
 
-import django
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgportal.settings")
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
-
-from apps.access.models import Grant, Role  # noqa: E402
-from apps.units.models import Unit  # noqa: E402
-
-RAW_TALKS = """
-SELECT t.id, t.date, t.kind, t.place, t.person_id, p.name, t.unit_id, u.name, t.has_warning_signs
-FROM talks_talkrecord t JOIN people_person p ON p.id = t.person_id JOIN units_unit u ON u.id = t.unit_id
-WHERE t.unit_id IN (SELECT id FROM units_unit WHERE path LIKE %s)
-ORDER BY t.date DESC, t.id DESC LIMIT 50
-"""
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
-def user_at(unit, label):
-    user, _ = get_user_model().objects.get_or_create(username=f"bench_{label}", defaults={"is_staff": True})
-    Grant.objects.get_or_create(user=user, unit=unit, role=Role.objects.get(code="secretary"))
-    return user
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--code", default="GEN", help="code of the generated corps")
+    p.add_argument("--repeat", type=int, default=20, help="timed runs per in-process figure")
+    p.add_argument("--import-rows", type=int, default=5000)
+    p.add_argument("--load-seconds", type=float, default=60, help="length of the held load run")
+    p.add_argument("--step-seconds", type=float, default=8, help="length of each step of the ladder")
+    p.add_argument("--max-users", type=int, default=64)
+    p.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    p.add_argument("--skip-load", action="store_true")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--workdir", type=Path, default=None, help="gunicorn/locust files (default: a temp dir)")
+    return p
 
 
-def timed(fn, repeat):
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+def run(args) -> dict:
+    """Run every part; returns ``{"meta", "figures", "plans", "load"}`` (also written to --out)."""
+    from apps.talks.models import TalkRecord
+    from apps.units.models import Unit
 
+    from . import guardian_compare, lists, load, operations, report
+    from .common import levels_for
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--code", default="GEN")
-    parser.add_argument("--repeat", type=int, default=20)
-    args = parser.parse_args()
+    started = time.time()
     corps = Unit.objects.get(code=args.code)
-    levels = {
-        "station": Unit.objects.filter(path__startswith=corps.path, kind="station").order_by("path").first(),
-        "detachment": Unit.objects.filter(path__startswith=corps.path, kind="detachment")
-        .order_by("path")
-        .first(),
-        "corps": corps,
+    levels = levels_for(corps)
+    under = Unit.objects.filter(path__startswith=corps.path)
+    meta = {
+        "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
+        "data": f"{under.count():,} units, "
+        f"{TalkRecord.objects.filter(unit__path__startswith=corps.path).count():,} talks under {args.code}",
+        "levels": {lv.name: (lv.unit.code if lv.unit else "superuser") for lv in levels},
+        "repeat": args.repeat,
+        "cpus": os.cpu_count(),
+        "loadavg_start": _loadavg(),
     }
-    rows = []
-    for level, unit in levels.items():
-        client = APIClient()
-        client.force_authenticate(user_at(unit, level))
-        for url in ["/api/people/", "/api/talks/records/", "/api/commendations/nominations/"]:
-            client.get(url)
-            queries = []
-            with connection.execute_wrapper(
-                lambda execute, sql, *a, q=queries: q.append(sql) or execute(sql, *a)
-            ):
-                client.get(url)
-            median, p95 = timed(lambda u=url, c=client: c.get(u), args.repeat)
-            row = {
-                "level": level,
-                "endpoint": url,
-                "median_ms": round(median, 1),
-                "p95_ms": round(p95, 1),
-                "queries": len(queries),
-            }
-            if url == "/api/talks/records/":
-                with connection.cursor() as cursor:
-
-                    def raw(cursor=cursor, path=unit.path):
-                        cursor.execute(RAW_TALKS, [path + "%"])
-                        return json.dumps(cursor.fetchall(), default=str)
-
-                    raw_median, _ = timed(raw, args.repeat)
-                row["raw_sql_ms"] = round(raw_median, 1)
-                row["api_over_raw"] = round(median / raw_median, 1) if raw_median else None
-                row["target_api_over_raw"] = 3
-            rows.append(row)
-    print(
-        f"{'level':<11}{'endpoint':<34}{'median':>8}{'p95':>8}{'queries':>9}{'raw SQL':>9}{'API/raw (≤3)':>14}"
-    )
-    for r in rows:
-        print(
-            f"{r['level']:<11}{r['endpoint']:<34}{r['median_ms']:>8}{r['p95_ms']:>8}{r['queries']:>9}{r.get('raw_sql_ms', ''):>9}{r.get('api_over_raw', ''):>14}"
+    figures, extra = [], {}
+    list_figures, extra["plans"] = lists.measure(levels, args.repeat)
+    figures += list_figures
+    figures += guardian_compare.measure(levels, args.repeat)
+    figures += operations.measure(corps, args.repeat, args.import_rows)
+    if not args.skip_load:
+        load_figures, extra["load"] = load.measure(
+            levels,
+            seconds=args.load_seconds,
+            step_seconds=args.step_seconds,
+            max_users=args.max_users,
+            workers=args.workers,
+            workdir=args.workdir,
         )
-    print(
-        "Not measured yet: plain-guardian comparison, coverage/ranking/sweep/move/import timings, load run."
-    )
-    out = Path(__file__).parent / "results" / "latest.json"
-    out.write_text(json.dumps(rows, ensure_ascii=False, indent=2))
+        figures += load_figures
+    meta["loadavg_end"] = _loadavg()
+    meta["seconds"] = round(time.time() - started, 1)
+    report.write(args.out, figures, meta, extra)
+    return {"meta": meta, "figures": figures, **extra, "table": report.render(figures, meta)}
+
+
+def _loadavg():
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return None
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orgportal.settings")
+    import django
+
+    django.setup()
+    result = run(args)
+    print(result["table"])
+    print(f"({result['meta']['seconds']} s; written to {args.out})")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,6 +7,8 @@ not unit administrators, not viewers, not HQ administrators without the permissi
 
 from django.db.models import BooleanField, Case, Q, Value, When
 
+from apps.core.scoping import permitted_condition
+
 from .models import TalkContentAccess, TalkRecord
 
 
@@ -21,12 +23,17 @@ def readable_records(user):
 
 
 def with_content_readable(queryset, user):
-    """Annotate ``content_readable`` on each record in the same SQL statement."""
+    """Annotate ``content_readable`` on each record in the same SQL statement (a condition on
+    the record's own row: talker, unit in a granted subtree, or shared with the user)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.annotate(content_readable=Value(False, output_field=BooleanField()))
+    condition = permitted_condition(TalkRecord, user, "talks.view_talk_content")
+    if condition is True:
+        return queryset.annotate(content_readable=Value(True, output_field=BooleanField()))
+    condition = Q(talker_id=user.pk) | condition if condition is not False else Q(talker_id=user.pk)
     return queryset.annotate(
         content_readable=Case(
-            When(pk__in=readable_records(user).values("pk"), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
+            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
         )
     )
 

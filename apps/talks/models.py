@@ -71,6 +71,8 @@ class TalkRecord(ScopedModel):
         permissions = [("view_talk_content", "可以查阅谈心谈话内容")]
         indexes = [
             models.Index(fields=["unit", "-date"], name="talk_unit_date"),
+            # the newest talks of a large scope (detachment, corps): walk the dates backwards
+            models.Index(fields=["-date", "-id"], name="talk_date_id"),
             models.Index(fields=["talker", "-date"], name="talk_talker_date"),
             models.Index(fields=["person", "date"], name="talk_person_date"),
         ]

@@ -26,7 +26,7 @@ class TalkRecordSerializer(ScopedModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     talker = serializers.SlugRelatedField(slug_field="username", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    followups = FollowUpSerializer(many=True, read_only=True)
+    followups = FollowUpSerializer(many=True, read_only=True, source="followup_list")  # prefetched
     content_visible = serializers.SerializerMethodField()
 
     class Meta:

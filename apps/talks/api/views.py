@@ -1,9 +1,11 @@
 import datetime
+from typing import TypedDict
 
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
+from drf_spectacular.plumbing import resolve_type_hint
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -29,6 +31,29 @@ from .serializers import (
     TalkRecordSerializer,
     TalkRecordUpdateSerializer,
 )
+
+
+class CoverageRow(TypedDict):
+    unit_id: int
+    unit_name: str
+    people: int
+    covered: int
+    coverage_pct: float
+    overdue_followups: int
+
+
+class UncoveredPerson(TypedDict):
+    id: int
+    name: str
+    unit_name: str
+
+
+class CoverageReport(TypedDict):
+    unit: CoverageRow
+    period_start: datetime.date
+    period_end: datetime.date
+    children: list[CoverageRow]
+    uncovered: list[UncoveredPerson]
 
 
 class TalkRecordFilter(django_filters.FilterSet):
@@ -62,7 +87,10 @@ EXPORT_HEADERS = [
 def talk_export_rows(queryset):
     """Metadata only: content never leaves the portal in an export."""
     for r in queryset:
-        open_items = sum(1 for f in r.followups.all() if f.status == FollowUp.Status.OPEN)
+        followups = getattr(r, "followup_list", None)  # the API's prefetch; the admin's is "followups"
+        if followups is None:
+            followups = r.followups.all()
+        open_items = sum(1 for f in followups if f.status == FollowUp.Status.OPEN)
         yield [
             r.date,
             r.get_kind_display(),
@@ -76,11 +104,13 @@ def talk_export_rows(queryset):
 
 
 class TalkRecordViewSet(ScopedModelViewSet):
-    """Talk records 谈心谈话. Lists and details carry content only for entitled readers; each
+    """Talk records 谈心谈话. Lists carry metadata only (``content_visible`` says whether the
+    detail would show content); the detail carries content for entitled readers, and each
     read of content is logged. Searching inside content is not offered (it is encrypted)."""
 
     queryset = TalkRecord.objects.select_related("person", "unit", "talker").prefetch_related(
-        Prefetch("followups", queryset=FollowUp.objects.select_related("owner"))
+        # to_attr: a plain list per record (Django otherwise clones a queryset per record)
+        Prefetch("followups", queryset=FollowUp.objects.select_related("owner"), to_attr="followup_list")
     )
     serializer_class = TalkRecordSerializer
     filterset_class = TalkRecordFilter
@@ -99,17 +129,10 @@ class TalkRecordViewSet(ScopedModelViewSet):
             record = by_pk.get(item["id"])
             if record is not None:
                 item["content"] = record.decrypted_content()
-                texts = {f.pk: f.decrypted_text() for f in record.followups.all()}
+                texts = {f.pk: f.decrypted_text() for f in record.followup_list}
                 for f in item["followups"]:
                     f.update(texts.get(f["id"], {}))
         return data
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        records = page if page is not None else list(queryset)
-        data = self._with_content(records, self.get_serializer(records, many=True).data)
-        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()
@@ -142,14 +165,13 @@ class TalkRecordViewSet(ScopedModelViewSet):
         record.save()
         return self.retrieve_response(record)
 
+    @extend_schema(responses=TalkRecordSerializer(many=True))
     @action(detail=False, methods=["get"])
     def mine(self, request):
-        """我的谈话: the talks this user held."""
+        """我的谈话: the talks this user held (metadata, like the list)."""
         queryset = self.filter_queryset(self.get_queryset().filter(talker=request.user))
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(
-            self._with_content(page, self.get_serializer(page, many=True).data)
-        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @action(detail=False, methods=["get"])
     def export(self, request):
@@ -172,7 +194,8 @@ class TalkRecordViewSet(ScopedModelViewSet):
             OpenApiParameter("unit", int, description="单位 ID（默认：您的最高授权单位）"),
             OpenApiParameter("date", datetime.date, description="周期内任一日期（默认今天）"),
             OpenApiParameter("period", str, enum=["month", "quarter"]),
-        ]
+        ],
+        responses={200: resolve_type_hint(CoverageReport)},
     )
     @action(detail=False, methods=["get"])
     def coverage(self, request):
@@ -224,6 +247,7 @@ class FollowUpViewSet(
         queryset = super().get_queryset()
         return queryset.filter(owner=self.request.user) if self.action == "mine" else queryset
 
+    @extend_schema(responses=FollowUpSerializer(many=True))
     @action(detail=False, methods=["get"])
     def mine(self, request):
         """我的跟进事项, overdue first."""
