@@ -224,3 +224,233 @@ FACTORIES = {
     "evaluations.evaluation": _evaluation,
     "evaluations.grouphonour": _honour,
 }
+
+
+# --- Valid create payloads: what tests/security/test_bad_input.py spoils one field at a time.
+#
+# ``VALID_CREATE[prefix](ctx)`` returns ``(payload, foreign_keys)`` for ``POST /api/<prefix>/``
+# as a user granted at ``ctx.tree.station``: ``foreign_keys`` maps a payload field to the
+# model label of the object it names (for the "unknown id" and "out-of-scope id" cases). A
+# new endpoint that accepts POST without an entry here fails the suite.
+
+
+def _party_group(unit, ctx):
+    return make_org(unit, "party_group", parent=_org(unit, ctx), name=f"党小组{next(_n)}")
+
+
+def _create_units(ctx):
+    payload = {
+        "parent": ctx.tree.station.pk,
+        "name": "新建班组",
+        "code": f"BI{next(_n):05d}",
+        "kind": "squad",
+    }
+    return payload, {"parent": "units.unit"}
+
+
+def _create_grants(ctx):
+    from tests.factories.units import make_user
+
+    return {"user": make_user().username, "unit": ctx.tree.station.pk, "role": "viewer"}, {
+        "unit": "units.unit"
+    }
+
+
+def _create_people(ctx):
+    from tests.factories.people import valid_id_number
+
+    payload = {
+        "name": "新队员",
+        "gender": "M",
+        "birth_date": "1998-03-04",
+        "id_number": valid_id_number(datetime.date(1998, 3, 4)),
+        "category": "commander",
+        "rank": "",
+        "position": "",
+        "phone": "",
+        "unit": ctx.tree.station.pk,
+        "political_status": "masses",
+        "since": "2024-01-01",
+    }
+    return payload, {"unit": "units.unit"}
+
+
+def _create_organisations(ctx):
+    payload = {
+        "name": "临时党支部",
+        "kind": "temporary_branch",
+        "unit": ctx.tree.station.pk,
+        "parent": _org(ctx.tree.station, ctx, "committee").pk,
+        "start_date": "2026-01-01",
+        "end_date": "2026-03-01",
+        "reason": "跨区增援",
+    }
+    return payload, {"unit": "units.unit", "parent": "party.partyorganisation"}
+
+
+def _create_positions(ctx):
+    payload = {
+        "person": make_person(ctx.tree.station).pk,
+        "organisation": _org(ctx.tree.station, ctx).pk,
+        "position": "secretary",
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+    }
+    return payload, {"person": "people.person", "organisation": "party.partyorganisation"}
+
+
+def _create_teams(ctx):
+    payload = {
+        "name": "党员突击队",
+        "kind": "commando",
+        "organisation": _org(ctx.tree.station, ctx).pk,
+        "unit": ctx.tree.station.pk,
+        "start_date": "2026-01-01",
+        "end_date": "2026-06-30",
+        "purpose": "抗洪",
+    }
+    return payload, {"organisation": "party.partyorganisation", "unit": "units.unit"}
+
+
+def _create_team_members(ctx):
+    payload = {
+        "team": _team(ctx.tree.station, ctx).pk,
+        "person": make_person(ctx.tree.station).pk,
+        "role": "队员",
+        "joined_on": "2026-11-01",
+        "left_on": "2026-11-20",
+    }
+    return payload, {"team": "party.campaignteam", "person": "people.person"}
+
+
+def _create_talks(ctx):
+    payload = {
+        "person": make_person(ctx.tree.station).pk,
+        "date": "2026-10-01",
+        "kind": "routine",
+        "place": "会议室",
+        "state_of_mind": "稳定",
+    }
+    return payload, {"person": "people.person"}
+
+
+def _create_talk_policies(ctx):
+    from apps.units.models import Unit
+    from tests.factories.units import make_unit
+
+    squad = make_unit(Unit.objects.get(pk=ctx.tree.station.pk), "squad")
+    return {"unit": squad.pk, "period": "month"}, {"unit": "units.unit"}
+
+
+def _create_nominations(ctx):
+    from tests.factories.commendations import kind
+
+    payload = {
+        "unit": ctx.tree.station.pk,
+        "award_kind": kind().pk,
+        "year": 2026,
+        "subject_person": make_person(ctx.tree.station).pk,
+        "deeds": "抢险救援表现突出。",
+    }
+    return payload, {"unit": "units.unit", "subject_person": "people.person"}
+
+
+def _create_quotas(ctx):
+    from tests.factories.commendations import kind
+
+    payload = {"unit": ctx.tree.station.pk, "award_kind": kind().pk, "year": 2000 + next(_n), "limit": 3}
+    return payload, {"unit": "units.unit"}
+
+
+def _create_orders(ctx):
+    from apps.commendations.models import Nomination
+
+    awarded = _nomination(ctx.tree.station, ctx)  # the workflow's end state, set directly
+    Nomination.objects.filter(pk=awarded.pk).update(status=Nomination.Status.AWARDED)
+    payload = {
+        "unit": ctx.tree.station.pk,
+        "number": f"消党〔2026〕{next(_n)}号",
+        "title": "表彰决定",
+        "nominations": [awarded.pk],
+    }
+    return payload, {"unit": "units.unit", "nominations": "commendations.nomination"}
+
+
+def _create_zero_reports(ctx):
+    day = D - datetime.timedelta(days=next(_n))
+    return {"unit": ctx.tree.station.pk, "report_date": day.isoformat(), "note": ""}, {"unit": "units.unit"}
+
+
+def _create_weekly(ctx):
+    monday = datetime.date(2026, 1, 5) + datetime.timedelta(weeks=next(_n))
+    payload = {
+        "group": _party_group(ctx.tree.station, ctx).pk,
+        "week_start": monday.isoformat(),
+        "work_done": "学习",
+    }
+    return payload, {"group": "party.partyorganisation"}
+
+
+def _create_meetings(ctx):
+    payload = {
+        "organisation": _org(ctx.tree.station, ctx).pk,
+        "kind": "micro_lesson",
+        "starts_at": "2026-10-10T09:00:00+08:00",
+        "ends_at": "2026-10-10T10:00:00+08:00",
+        "topic": "党课",
+    }
+    return payload, {"organisation": "party.partyorganisation"}
+
+
+def _create_decisions(ctx):
+    org = _org(ctx.tree.station, ctx)
+    payload = {"organisation": org.pk, "date": "2026-10-10", "matter": "议题", "decision": "同意"}
+    return payload, {"organisation": "party.partyorganisation", "meeting": "reports.meeting"}
+
+
+def _create_responsibilities(ctx):
+    payload = {
+        "organisation": _org(ctx.tree.station, ctx).pk,
+        "year": 2026,
+        "kind": "clarify",
+        "description": "明确责任",
+        "assignee": make_person(ctx.tree.station).pk,
+        "due_date": "2026-12-31",
+    }
+    return payload, {"organisation": "party.partyorganisation", "assignee": "people.person"}
+
+
+def _create_evaluations(ctx):
+    from tests.factories.evaluations import make_scheme
+
+    payload = {"scheme": make_scheme().pk, "subject": make_person(ctx.tree.station).pk, "year": 2026}
+    return payload, {"subject": "people.person"}
+
+
+def _create_delegations(ctx):
+    from tests.factories.units import make_user
+
+    return {"deputy": make_user().username, "starts_on": "2026-10-01", "ends_on": "2026-10-31"}, {}
+
+
+VALID_CREATE = {
+    "units": _create_units,
+    "grants": _create_grants,
+    "people": _create_people,
+    "party/organisations": _create_organisations,
+    "party/positions": _create_positions,
+    "party/teams": _create_teams,
+    "party/team-members": _create_team_members,
+    "talks/records": _create_talks,
+    "talks/policies": _create_talk_policies,
+    "commendations/nominations": _create_nominations,
+    "commendations/quotas": _create_quotas,
+    "commendations/orders": _create_orders,
+    "commendations/delegations": _create_delegations,
+    "reports/zero-reports": _create_zero_reports,
+    "reports/group-weekly": _create_weekly,
+    "reports/meetings": _create_meetings,
+    "reports/decisions": _create_decisions,
+    "reports/responsibilities": _create_responsibilities,
+    "evaluations/evaluations": _create_evaluations,
+}

@@ -1,5 +1,5 @@
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -63,6 +63,7 @@ class GrantViewSet(
         grant_revoke(grant=instance, actor=self.request.user)
 
 
+@extend_schema_serializer(many=False)  # ``list`` of /api/me/ answers one object
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     full_name = serializers.CharField()

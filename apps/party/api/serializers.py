@@ -67,6 +67,13 @@ class TeamMembershipSerializer(ScopedModelSerializer):
         model = TeamMembership
         fields = ["id", "team", "person", "person_name", "role", "joined_on", "left_on"]
 
+    def validate(self, attrs):
+        joined = attrs.get("joined_on", getattr(self.instance, "joined_on", None))
+        left = attrs.get("left_on", getattr(self.instance, "left_on", None))
+        if joined and left and left < joined:
+            raise serializers.ValidationError({"left_on": "退出日期不能早于加入日期。"})
+        return attrs
+
 
 class CampaignTeamSerializer(ScopedModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
