@@ -30,11 +30,31 @@ class CappedCountPaginator(Paginator):
         return -(-hits // self.per_page)
 
 
+def with_total_order(queryset):
+    """End the ordering with the primary key, so that rows with equal sort keys (two
+    nominations created in the same second, a day's zero-reports of one unit path) keep one
+    order from page to page: without it PostgreSQL may repeat a row on page 2 and skip another."""
+    query = getattr(queryset, "query", None)
+    if query is None or query.distinct_fields:
+        return queryset
+    ordering = list(query.order_by) or (list(queryset.model._meta.ordering) if query.default_ordering else [])
+    if not ordering:
+        return queryset.order_by("-pk")
+    last = ordering[-1]
+    if isinstance(last, str) and last.lstrip("-") in {"pk", "id"}:
+        return queryset
+    descending = isinstance(ordering[0], str) and ordering[0].startswith("-")
+    return queryset.order_by(*ordering, "-pk" if descending else "pk")
+
+
 class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     django_paginator_class = CappedCountPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        return super().paginate_queryset(with_total_order(queryset), request, view)
 
     def get_paginated_response(self, data):
         paginator = self.page.paginator
