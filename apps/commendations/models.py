@@ -181,6 +181,8 @@ class Nomination(ScopedModel):
         indexes = [
             models.Index(fields=["status", "current_level"], name="nomination_inbox"),
             models.Index(fields=["award_kind", "year", "status"], name="nomination_quota"),
+            # newest first, walked backwards by large scopes instead of sorting every row
+            models.Index(fields=["-created_at", "-id"], name="nomination_newest"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -76,8 +76,10 @@ TRANSITIONS = {
 class NominationViewSet(ScopedModelViewSet):
     """Nominations 表彰推荐. State changes only through the transition actions."""
 
-    queryset = Nomination.objects.select_related(
-        "award_kind", "unit", "subject_person", "subject_unit", "subject_organisation", "drafted_by"
+    # Joining all six foreign keys made PostgreSQL spend ~40 ms *planning* each page at
+    # province scale (docs/scale.md); the rarer ones are fetched by primary key instead.
+    queryset = Nomination.objects.select_related("award_kind", "unit", "subject_person").prefetch_related(
+        "subject_unit", "subject_organisation", "drafted_by"
     )
     serializer_class = NominationSerializer
     filterset_class = NominationFilter
