@@ -77,6 +77,19 @@ def _messages(exc) -> str:
     return "；".join(getattr(exc, "messages", [str(exc)]))
 
 
+class EditableWhileDraftInline(ScopedTabularInline):
+    """Evidence and supporting links: only the drafting unit edits them, only in a draft."""
+
+    def has_add_permission(self, request, obj=None):
+        return _evidence_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _evidence_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _evidence_editable(request, obj)
+
+
 class AttachmentForm(forms.ModelForm):
     """A new row takes a file (type, content and size checked); existing rows only show."""
 
@@ -101,7 +114,7 @@ class AttachmentForm(forms.ModelForm):
         return file
 
 
-class AttachmentInline(ScopedTabularInline):
+class AttachmentInline(EditableWhileDraftInline):
     """证明材料 on the nomination page: the drafting unit adds/removes while it is a draft;
     everyone who sees the nomination downloads through ``<id>/attachments/<file id>/``."""
 
@@ -111,15 +124,6 @@ class AttachmentInline(ScopedTabularInline):
 
     def get_fields(self, request, obj=None):
         return (["file"] if _evidence_editable(request, obj) else []) + self.readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return _evidence_editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return _evidence_editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return _evidence_editable(request, obj)
 
     @admin.display(description="下载")
     def download(self, obj):
@@ -154,7 +158,7 @@ class SupportFormSet(BaseInlineFormSet):
             raise forms.ValidationError(_messages(exc)) from exc
 
 
-class SupportInline(ScopedTabularInline):
+class SupportInline(EditableWhileDraftInline):
     """推荐依据: published evaluations of the subject and its earlier awards."""
 
     model = Support
@@ -169,15 +173,6 @@ class SupportInline(ScopedTabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return [] if _evidence_editable(request, obj) else self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return _evidence_editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return _evidence_editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return _evidence_editable(request, obj)
 
 
 ACTIONS = [
