@@ -50,14 +50,9 @@ def permission_grants(user, app_label: str, codename: str):
 def granted_paths(user, app_label: str, codename: str) -> list[str]:
     """Paths of the units where the permission is granted, outermost only (a grant inside
     another granted subtree adds nothing)."""
-    paths = sorted(
-        set(permission_grants(user, app_label, codename).values_list("content_object__path", flat=True))
+    return _outermost(
+        permission_grants(user, app_label, codename).values_list("content_object__path", flat=True)
     )
-    outermost: list[str] = []
-    for path in paths:  # sorted, so an ancestor comes before its descendants
-        if not any(path.startswith(kept) for kept in outermost):
-            outermost.append(path)
-    return outermost
 
 
 def units_granted(user, app_label: str, codename: str):
@@ -200,3 +195,109 @@ class ScopedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def visible_conditions(user, requests) -> list[models.Q | bool]:
+    """``Model.objects.visible_to(user, action)`` for several ``(Model, action)`` pairs at once,
+    each as a condition on that model's own rows (``True``: every row, ``False``: none).
+
+    Same answer as ``visible_to`` for each pair (same permission codename per model, same
+    outermost granted paths written in as constant prefixes, same per-record shares), but
+    the granted paths of every permission asked and the shares of the models that allow
+    them are read in ONE statement, instead of one or two reads per ``visible_to`` call."""
+    from apps.units.models import Unit
+
+    requests = list(requests)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return [False] * len(requests)
+    if user.is_superuser:
+        return [True] * len(requests)
+    perms = [resolve_permission(model, action) for model, action in requests]
+    paths, shares = _grants_and_shares(user, requests, perms)
+    conditions: list[models.Q | bool] = []
+    for (model, _action), (app_label, codename) in zip(requests, perms, strict=True):
+        condition: models.Q | bool = False
+        outermost = _outermost(paths.get((app_label, codename), ()))
+        if outermost:
+            covering = models.Q()
+            for path in outermost:
+                covering |= models.Q(path__startswith=path)
+            units = Unit.objects.filter(covering).values("pk")
+            field = model.scope_field
+            condition = models.Q(pk__in=units) if field == "" else models.Q(**{f"{field}__in": units})
+        shared = sorted(shares.get(_share_key(model, app_label, codename), ()))
+        if getattr(model, "allow_record_grants", False) and shared:
+            condition = models.Q(pk__in=shared) if condition is False else condition | models.Q(pk__in=shared)
+        conditions.append(condition)
+    return conditions
+
+
+def _share_key(model, app_label: str, codename: str) -> tuple[str, str, str, str]:
+    return app_label, codename, model._meta.app_label, model._meta.model_name
+
+
+def _outermost(paths) -> list[str]:
+    outermost: list[str] = []
+    for path in sorted(set(paths)):  # sorted, so an ancestor comes before its descendants
+        if not any(path.startswith(kept) for kept in outermost):
+            outermost.append(path)
+    return outermost
+
+
+def _grants_and_shares(user, requests, perms):
+    """``{(app_label, codename): [granted unit paths]}`` and ``{share key: {record pks}}``,
+    from one statement (a UNION ALL when a requested model allows per-record grants)."""
+    from django.db.models import CharField, Value
+    from guardian.models import UserObjectPermission
+
+    from apps.access.models import UnitPermission
+
+    wanted = models.Q()
+    for app_label, codename in set(perms):
+        wanted |= models.Q(permission__codename=codename, permission__content_type__app_label=app_label)
+    blank = Value("", output_field=CharField())
+    rows = (
+        UnitPermission.objects.filter(wanted, user_id=user.pk)
+        .order_by()
+        .values_list(
+            "permission__content_type__app_label",
+            "permission__codename",
+            "content_object__path",
+            blank,
+            blank,
+        )
+    )
+    share_keys = {
+        _share_key(model, *perm)
+        for (model, _action), perm in zip(requests, perms, strict=True)
+        if getattr(model, "allow_record_grants", False)
+    }
+    if share_keys:
+        shared = models.Q()
+        for app_label, codename, model_app, model_name in share_keys:
+            shared |= models.Q(
+                permission__codename=codename,
+                permission__content_type__app_label=app_label,
+                content_type__app_label=model_app,
+                content_type__model=model_name,
+            )
+        rows = rows.union(
+            UserObjectPermission.objects.filter(shared, user_id=user.pk)
+            .order_by()
+            .values_list(
+                "permission__content_type__app_label",
+                "permission__codename",
+                "object_pk",
+                "content_type__app_label",
+                "content_type__model",
+            ),
+            all=True,
+        )
+    paths: dict[tuple[str, str], list[str]] = {}
+    shares: dict[tuple[str, str, str, str], set[int]] = {}
+    for app_label, codename, value, model_app, model_name in rows:
+        if model_name:
+            shares.setdefault((app_label, codename, model_app, model_name), set()).add(int(value))
+        else:
+            paths.setdefault((app_label, codename), []).append(value)
+    return paths, shares

@@ -84,7 +84,7 @@ def talk_coverage(user, root, today, period="quarter", year=None, **_):
             ]
             for c in children
         ]
-    else:  # live SQL (4 queries)
+    else:  # live SQL (2 queries: the grants, then one grouped statement)
         live = coverage_per_child(user=user, root=root, period_start=start, period_end=end, today=today)
         rows = [
             [r["unit_name"], r["people"], r["covered"], r["coverage_pct"], r["overdue_followups"]]

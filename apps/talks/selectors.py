@@ -8,10 +8,12 @@ subquery per unit and never a loop per person.
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef
+from django.db import connections
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from apps.core.scoping import UNIT_PATH_STEP, visible_conditions
 from apps.people.models import Person
 from apps.units.models import Unit
 
@@ -47,28 +49,89 @@ def _overdue(user, root, today):
 
 
 def coverage_per_child(*, user, root: Unit, period_start, period_end, today=None) -> list[dict]:
-    """One row per live direct child of ``root`` (its whole subtree), in 4 queries.
+    """One row per live direct child of ``root`` (its whole subtree), in 2 queries.
 
     A person counts for the unit they are in now, so a station moved to another detachment
     takes its coverage with it.
+
+    Query 1 reads the user's granted unit paths for people, talks and follow-ups together
+    (``visible_conditions``: the same scope as three ``visible_to`` calls). Query 2 is the
+    live children LEFT JOINed to two plain GROUP BYs on the child path prefix, never a
+    correlated subquery per unit (ARCHITECTURE.md): people in the subtree now, counted
+    twice (visible to the user; talked with in the period, through a visible talk) in one
+    pass over the people, and overdue follow-ups by the unit of their talk.
     """
     today = today or timezone.localdate()
-    step = len(root.path) + 4
-    people = _grouped(_people(user, root), "unit__path", step, Count("id"))
-    covered = _grouped(
-        _talks(user, root, period_start, period_end),
-        "person__unit__path",
-        step,
-        Count("person", distinct=True),
+    step = len(root.path) + UNIT_PATH_STEP
+    people_scope, talks_scope, followups_scope = visible_conditions(
+        user, [(Person, "view"), (TalkRecord, "view"), (FollowUp, "view")]
     )
-    overdue = _grouped(_overdue(user, root, today), "record__unit__path", step, Count("id"))
+    per_person = {}
+    if people_scope is not False:
+        per_person["people"] = Count("id", filter=_where(people_scope))
+    if talks_scope is not False:
+        talked = TalkRecord.objects.filter(_where(talks_scope), date__range=(period_start, period_end))
+        per_person["covered"] = Count("id", filter=Q(pk__in=talked.order_by().values("person_id")))
+    grouped = []
+    if per_person:
+        people = Person.objects.filter(is_active=True, unit__path__startswith=root.path)
+        grouped.append(_by_prefix(people, "unit__path", step, per_person))
+    if followups_scope is not False:
+        overdue = FollowUp.objects.filter(
+            _where(followups_scope),
+            status=FollowUp.Status.OPEN,
+            due_date__lt=today,
+            record__unit__path__startswith=root.path,
+        )
+        grouped.append(_by_prefix(overdue, "record__unit__path", step, {"overdue": Count("id")}))
     children = Unit.objects.filter(
         path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
-    )
+    ).order_by()
     return [
-        _row(child, people.get(child.path, 0), covered.get(child.path, 0), overdue.get(child.path, 0))
-        for child in children.order_by("path")
+        _row(child, figures.get("people") or 0, figures.get("covered") or 0, figures.get("overdue") or 0)
+        for child, figures in _children_with(children, grouped)
     ]
+
+
+def _where(scope) -> Q:
+    """A ``visible_conditions`` scope (a ``Q`` or ``True``, never ``False``) as a ``Q``."""
+    return Q() if scope is True else scope
+
+
+def _by_prefix(queryset, path_field, step, aggregates) -> tuple[str, list, list[str]]:
+    """A GROUP BY on the child path prefix, as (sql, params, aggregate names)."""
+    rows = (
+        queryset.order_by()
+        .annotate(prefix=Substr(path_field, 1, step))
+        .values("prefix")
+        .annotate(**aggregates)
+    )
+    sql, params = rows.query.sql_with_params()
+    return sql, list(params), list(aggregates)
+
+
+def _children_with(children, grouped):
+    """``(child, {aggregate: value})`` for each child, in path order, from ONE statement: the
+    children LEFT JOINed to each grouped query on ``prefix = path``."""
+    connection = connections[children.db]
+    qn = connection.ops.quote_name
+    sql, params = children.values("id", "name", "path").query.sql_with_params()
+    params = list(params)
+    columns, joins = [], []
+    for number, (grouped_sql, grouped_params, names) in enumerate(grouped):
+        alias = qn(f"g{number}")
+        columns += [f"{alias}.{qn(name)}" for name in names]
+        joins.append(f"LEFT JOIN ({grouped_sql}) {alias} ON {alias}.{qn('prefix')} = c.{qn('path')}")
+        params += grouped_params
+    names = [name for _sql, _params, group_names in grouped for name in group_names]
+    statement = (
+        f"SELECT c.{qn('id')}, c.{qn('name')}{''.join(', ' + column for column in columns)} "
+        f"FROM ({sql}) c {' '.join(joins)} ORDER BY c.{qn('path')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return [(Unit(pk=pk, name=name), dict(zip(names, figures, strict=True))) for pk, name, *figures in rows]
 
 
 def coverage_for_unit(*, user, unit: Unit, period_start, period_end, today=None) -> dict:
@@ -88,16 +151,6 @@ def _row(unit, people, covered, overdue):
         "coverage_pct": round(100 * covered / people, 1) if people else 100.0,
         "overdue_followups": overdue,
     }
-
-
-def _grouped(queryset, path_field, step, aggregate) -> dict:
-    rows = (
-        queryset.order_by()
-        .annotate(prefix=Substr(path_field, 1, step))
-        .values("prefix")
-        .annotate(n=aggregate)
-    )
-    return {row["prefix"]: row["n"] for row in rows}
 
 
 def uncovered_people(*, user, root: Unit, period_start, period_end):

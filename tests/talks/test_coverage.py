@@ -61,8 +61,69 @@ def test_coverage_is_computed_in_a_fixed_number_of_queries(tree, django_assert_m
     for unit in (tree.station, tree.station2, tree.tqz):
         for _ in range(5):
             make_talk(make_person(unit), talker)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(1):  # a superuser: no granted paths to read
         coverage_per_child(user=talker, root=tree.det, period_start=Q4[0], period_end=Q4[1])
+    secretary = user_with_role("secretary", tree.corps, "counted_secretary")
+    with django_assert_max_num_queries(2):  # granted paths (all three permissions), then figures
+        coverage_per_child(user=secretary, root=tree.det, period_start=Q4[0], period_end=Q4[1])
+
+
+def scoped_by_visible_to(user, root, start, end, today):
+    """The figures per child from three plain ``visible_to`` querysets, for comparison."""
+    people = Person.objects.visible_to(user, "view").filter(is_active=True)
+    talks = TalkRecord.objects.visible_to(user, "view").filter(
+        date__range=(start, end), person__is_active=True
+    )
+    overdue = FollowUp.objects.visible_to(user, "view").filter(status="open", due_date__lt=today)
+    rows = {}
+    for child in Unit.objects.filter(
+        path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
+    ):
+        rows[child.pk] = (
+            people.filter(unit__path__startswith=child.path).count(),
+            talks.filter(person__unit__path__startswith=child.path).values("person").distinct().count(),
+            overdue.filter(record__unit__path__startswith=child.path).count(),
+        )
+    return rows
+
+
+def test_coverage_scope_matches_visible_to_per_permission(tree):
+    """People, talks and follow-ups are each scoped by their own permission, as visible_to
+    does, including a talk shared one by one with a reader outside its unit."""
+    from guardian.shortcuts import assign_perm
+
+    talker = make_user("t7", is_superuser=True)
+    today = datetime.date(2026, 11, 20)
+    for unit in (tree.station, tree.squad, tree.station2, tree.tqz, tree.station3):
+        for _ in range(3):
+            make_talk(
+                make_person(unit),
+                talker,
+                date=datetime.date(2026, 10, 5),
+                followups=[{"owner": talker, "due_date": datetime.date(2026, 10, 20), "description": "跟进"}],
+            )
+    make_person(tree.station3)
+    moved = make_person(tree.station)
+    make_talk(moved, talker, date=datetime.date(2026, 10, 6))
+    moved.unit = tree.station3  # talked with in det, now counted in det2
+    moved.save()
+    shared_talk = TalkRecord.objects.filter(unit=tree.station3).first()
+    users = [
+        user_with_role("approver", tree.corps, "approver_only"),  # people, no talks
+        user_with_role("viewer", tree.det, "det_viewer"),
+        user_with_role("talker", tree.station2, "station2_talker"),
+        make_user("nobody"),
+    ]
+    assign_perm("talks.view_talkrecord", users[1], shared_talk)  # as talk_share does
+    for user in users:
+        for root in (tree.corps, tree.det, tree.det2):
+            figures = {
+                r["unit_id"]: (r["people"], r["covered"], r["overdue_followups"])
+                for r in coverage_per_child(
+                    user=user, root=root, period_start=Q4[0], period_end=Q4[1], today=today
+                )
+            }
+            assert figures == scoped_by_visible_to(user, root, *Q4, today), (user.username, root.name)
 
 
 def test_moving_a_station_moves_its_coverage(tree):
