@@ -191,6 +191,28 @@ def test_date_ranges_ending_before_they_start_are_refused(prefix, viewset, ctx, 
         assert rows(viewset) == before
 
 
+@pytest.mark.parametrize("prefix,viewset", ENDPOINTS, ids=IDS)
+def test_a_patch_of_only_the_end_before_the_saved_start_is_refused(prefix, viewset, ctx, client):
+    """The other half of a range is read from the saved row: a PATCH that sends only the
+    end date must not slip an end before the start past the check."""
+    properties = body_properties(prefix)
+    for start, end in DATE_PAIRS:
+        if start not in properties or end not in properties:
+            continue
+        payload, _ = VALID_CREATE[prefix](ctx)
+        created = post(client, prefix, payload)
+        assert created.status_code == 201, (prefix, created.content[:300])
+        url = f"/api/{prefix}/{created.json()['id']}/"
+        too_early = "2000-01-01T00:00:00+08:00" if "T" in str(payload[start]) else "2000-01-01"
+        response = client.patch(url, {end: too_early}, format="json")
+        if response.status_code == 405:  # no partial update offered (e.g. delegations)
+            continue
+        assert response.status_code == 400, (prefix, end, response.status_code, response.content[:300])
+        assert end in response.json(), (prefix, response.json())
+        saved = model_of(viewset)._default_manager.get(pk=created.json()["id"])
+        assert str(getattr(saved, end) or "") != too_early[:10]
+
+
 def test_every_date_range_in_a_create_body_is_covered():
     """A new pair of start/end names (not in ``DATE_PAIRS``) must be added there."""
     for prefix in IDS:

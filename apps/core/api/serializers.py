@@ -16,3 +16,13 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 class ScopedModelSerializer(serializers.ModelSerializer):
     serializer_related_field = ScopedPrimaryKeyRelatedField
+
+
+def check_date_order(serializer, attrs: dict, start: str, end: str, message: str) -> None:
+    """Refuse an end before its start, reading the saved value of whichever one a PATCH
+    leaves out (a PATCH of only the end date must not slip past the saved start)."""
+    instance = serializer.instance
+    first = attrs.get(start, getattr(instance, start, None))
+    last = attrs.get(end, getattr(instance, end, None))
+    if first and last and last < first:
+        raise serializers.ValidationError({end: message})

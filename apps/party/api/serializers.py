@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedModelSerializer
+from apps.core.api.serializers import ScopedModelSerializer, check_date_order
 
 from ..models import CampaignTeam, OrganisationKind, PartyOrganisation, PartyPosition, TeamMembership
 
@@ -28,6 +28,10 @@ class PartyOrganisationSerializer(ScopedModelSerializer):
         ]
         read_only_fields = ["kind", "unit", "closed_on"]
 
+    def validate(self, attrs):
+        check_date_order(self, attrs, "start_date", "end_date", "结束日期不能早于成立日期。")
+        return attrs
+
     def get_parent(self, obj) -> int | None:
         if hasattr(obj, "parent_pk"):
             return obj.parent_pk
@@ -54,9 +58,7 @@ class PartyPositionSerializer(ScopedModelSerializer):
         fields = ["id", "person", "person_name", "organisation", "position", "start_date", "end_date"]
 
     def validate(self, attrs):
-        start, end = attrs.get("start_date"), attrs.get("end_date")
-        if start and end and end < start:
-            raise serializers.ValidationError({"end_date": "免职日期不能早于任职日期。"})
+        check_date_order(self, attrs, "start_date", "end_date", "免职日期不能早于任职日期。")
         return attrs
 
 
@@ -68,10 +70,7 @@ class TeamMembershipSerializer(ScopedModelSerializer):
         fields = ["id", "team", "person", "person_name", "role", "joined_on", "left_on"]
 
     def validate(self, attrs):
-        joined = attrs.get("joined_on", getattr(self.instance, "joined_on", None))
-        left = attrs.get("left_on", getattr(self.instance, "left_on", None))
-        if joined and left and left < joined:
-            raise serializers.ValidationError({"left_on": "退出日期不能早于加入日期。"})
+        check_date_order(self, attrs, "joined_on", "left_on", "退出日期不能早于加入日期。")
         return attrs
 
 
@@ -95,7 +94,5 @@ class CampaignTeamSerializer(ScopedModelSerializer):
         ]
 
     def validate(self, attrs):
-        start, end = attrs.get("start_date"), attrs.get("end_date")
-        if start and end and end < start:
-            raise serializers.ValidationError({"end_date": "解散日期不能早于组建日期。"})
+        check_date_order(self, attrs, "start_date", "end_date", "解散日期不能早于组建日期。")
         return attrs

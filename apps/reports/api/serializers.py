@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedModelSerializer
+from apps.core.api.serializers import ScopedModelSerializer, check_date_order
 
 from ..models import (
     Attendance,
@@ -114,9 +114,7 @@ class MeetingSerializer(ScopedModelSerializer):
         return round(100 * sum(a.present for a in rows) / len(rows), 1) if rows else None
 
     def validate(self, attrs):
-        start, end = attrs.get("starts_at"), attrs.get("ends_at")
-        if start and end and end < start:
-            raise serializers.ValidationError({"ends_at": "结束时间不能早于开始时间。"})
+        check_date_order(self, attrs, "starts_at", "ends_at", "结束时间不能早于开始时间。")
         return attrs
 
     def create(self, validated_data):
