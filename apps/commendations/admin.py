@@ -66,11 +66,7 @@ class ObjectionInline(ScopedTabularInline):
 
 
 def _evidence_editable(request, nomination) -> bool:
-    return (
-        nomination is not None
-        and nomination.status == Nomination.Status.DRAFT
-        and services.may_edit_evidence(nomination, request.user)
-    )
+    return services.evidence_editable(nomination, request.user)
 
 
 def _messages(exc) -> str:

@@ -560,6 +560,12 @@ def may_edit_evidence(nomination: Nomination, actor) -> bool:
     )
 
 
+def evidence_editable(nomination: Nomination | None, actor) -> bool:
+    """Whether ``actor`` may change this nomination's evidence and supporting links now
+    (the drafting unit, while it is a draft): the admin asks before showing the inputs."""
+    return nomination is not None and nomination.status == S.DRAFT and may_edit_evidence(nomination, actor)
+
+
 def _check_evidence_editable(n: Nomination, actor) -> None:
     if not may_edit_evidence(n, actor):
         raise PermissionDenied("只有推荐单位（起草人或推荐单位管理员）可以修改证明材料和推荐依据。")

@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
@@ -160,8 +161,6 @@ class MeetingAdmin(ScopedModelAdmin):
     def missing_exchange_view(self, request):
         """未按月召开党小组工作交流会的党支部: per unit subtree and month."""
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         units = Unit.objects.visible_to(request.user, "view").filter(dissolved_on__isnull=True)
         form = MissingExchangeForm(request.GET or None, units=units)
