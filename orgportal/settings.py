@@ -63,7 +63,9 @@ INSTALLED_APPS = [
     "apps.evaluations",
     "apps.commendations",
     "apps.reports",
+    "apps.operations",
     "apps.dashboard",
+    "apps.workbench",
 ]
 
 MIDDLEWARE = [

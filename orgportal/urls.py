@@ -13,6 +13,8 @@ from rest_framework.routers import DefaultRouter
 from apps.core.views import healthz
 
 PROJECT_APPS = [app.split(".", 1)[1] for app in settings.INSTALLED_APPS if app.startswith("apps.")]
+#: Mounted at the site root instead of under its own name: the workbench is "/".
+ROOT_APP = "workbench"
 
 router = DefaultRouter()
 for app in PROJECT_APPS:
@@ -27,5 +29,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", healthz, name="healthz"),
-    *[path(f"{app}/", include(f"apps.{app}.urls")) for app in PROJECT_APPS],
+    *[path(f"{app}/", include(f"apps.{app}.urls")) for app in PROJECT_APPS if app != ROOT_APP],
+    path("", include(f"apps.{ROOT_APP}.urls")),
 ]
