@@ -1,2 +1,27 @@
+"""The workbench, mounted at the site root by orgportal/urls.py."""
+
+from django.urls import path
+
+from .views import board, home, nominations, reports, talks
+from .views.auth import SignInView, SignOutView
+
 app_name = "workbench"
-urlpatterns: list = []
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", SignInView.as_view(), name="login"),
+    path("logout/", SignOutView.as_view(), name="logout"),
+    path("reports/zero/<int:unit_id>/confirm/", reports.zero_confirm, name="zero-confirm"),
+    path("reports/zero/<int:unit_id>/file/", reports.zero_file, name="zero-file"),
+    path("reports/zero/<int:unit_id>/items/", reports.zero_items, name="zero-items"),
+    path("talks/new/", talks.talk_new, name="talk-new"),
+    path("talks/people/", talks.people_search, name="talk-people"),
+    path("talks/owners/", talks.followup_owners_fragment, name="talk-owners"),
+    path("talks/followup-row/", talks.followup_row, name="talk-followup-row"),
+    path("talks/<int:pk>/", talks.talk_detail, name="talk"),
+    path("followups/<int:pk>/done/", talks.followup_done, name="followup-done"),
+    path("nominations/new/", nominations.nomination_new, name="nomination-new"),
+    path("inbox/", nominations.inbox_page, name="inbox"),
+    path("inbox/bulk/", nominations.bulk_approve, name="inbox-bulk"),
+    path("inbox/<int:pk>/<str:action>/", nominations.decide, name="decide"),
+    path("board/", board.board_page, name="board"),
+]

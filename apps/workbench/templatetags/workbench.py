@@ -1,0 +1,62 @@
+"""Display filters of the workbench: Chinese dates and people's names, never ids or usernames."""
+
+import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+WEEKDAYS = "一二三四五六日"
+
+
+@register.filter
+def cn_date(value) -> str:
+    """2026年12月1日 (a datetime is shown in Beijing time)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@register.filter
+def cn_day(value) -> str:
+    """12月1日 星期二: the short form for this year's lists."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return f"{value.month}月{value.day}日 星期{WEEKDAYS[value.weekday()]}"
+
+
+@register.filter
+def cn_time(value) -> str:
+    """08:12 in Beijing time."""
+    if not value:
+        return ""
+    return f"{timezone.localtime(value):%H:%M}"
+
+
+@register.filter
+def cn_datetime(value) -> str:
+    if not value:
+        return ""
+    return f"{cn_date(value)} {cn_time(value)}"
+
+
+@register.filter
+def display_name(user) -> str:
+    """A user's name as Chinese users write it (family name first); the username only if the
+    account has no name at all."""
+    if user is None:
+        return ""
+    name = f"{user.last_name}{user.first_name}".strip()
+    return name or user.get_username()
+
+
+@register.filter
+def days_since(value) -> int:
+    if not value:
+        return 0
+    return (timezone.now() - value).days

@@ -1,0 +1,1 @@
+"""The workbench pages, one module per area of daily work."""

@@ -1,0 +1,196 @@
+"""Draft a nomination in one flow, and the approver's inbox: only the actions valid in each
+nomination's state, as buttons; return and reject need a reason; bulk approval with true counts."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from apps.commendations import services
+from apps.commendations.models import Nomination
+from apps.people.models import Person
+from apps.units.models import Unit
+
+from ..forms import DecisionForm, NominationForm
+from .common import apply_errors, page, requires, sections, under
+
+S = Nomination.Status
+#: the decisions offered per state (who may take them is the services' rule; the inbox
+#: only lists nominations waiting for this user)
+ACTIONS = {
+    S.SUBMITTED: [("review", "审核通过"), ("return", "退回修改"), ("reject", "不予通过")],
+    S.APPROVING: [("approve", "审批通过"), ("return", "退回修改"), ("reject", "不予通过")],
+}
+NEEDS_REASON = {"return", "reject"}
+SERVICES = {
+    "review": services.nomination_review,
+    "approve": services.nomination_approve,
+    "return": services.nomination_return,
+    "reject": services.nomination_reject,
+}
+MAX_FILES = 10
+
+
+def _messages(exc) -> str:
+    return "；".join(getattr(exc, "messages", None) or [str(exc) or "操作未完成。"])
+
+
+@requires("drafting")
+def nomination_new(request):
+    user = request.user
+    drafting = sections(request).drafting
+    people = (
+        Person.objects.visible_to(user, "view")
+        .filter(under(drafting), is_active=True)
+        .select_related("unit")
+        .order_by("unit__path", "name")
+    )
+    units = Unit.objects.visible_to(user, "view").filter(pk__in=[u.pk for u in drafting]).order_by("path")
+    subject_units = (
+        Unit.objects.visible_to(user, "view")
+        .filter(under(drafting, "path"), dissolved_on__isnull=True)
+        .order_by("path")
+    )
+    data = request.POST if request.method == "POST" else None
+    q = request.GET.get("q", "")
+    initial, chosen = {}, None
+    if request.GET.get("person", "").isdigit():
+        chosen = people.filter(pk=request.GET["person"]).first()
+        if chosen is None:
+            raise Http404  # another unit's person looks like a missing one
+        initial["subject_person"] = chosen.pk
+    if data is not None and str(data.get("subject_person", "")).isdigit():
+        chosen = people.filter(pk=data["subject_person"]).first()
+    form = NominationForm(
+        data, request.FILES or None, people=people, units=units, subject_units=subject_units, initial=initial
+    )
+    files = request.FILES.getlist("evidence") if data is not None else []
+    if data is not None and len(files) > MAX_FILES:
+        form.add_error(None, f"一次最多上传 {MAX_FILES} 个证明材料。")
+    if data is not None and form.is_valid():
+        d = form.cleaned_data
+        submit = "submit" in data
+        try:
+            with transaction.atomic():  # all or nothing: the draft, its evidence, the submission
+                nomination = services.nomination_create(
+                    actor=user,
+                    unit=d["unit"],
+                    award_kind=d["award_kind"],
+                    year=d["year"],
+                    deeds=d["deeds"],
+                    subject_person=d["subject_person"],
+                    subject_unit=None if d["subject_person"] else d["subject_unit"],
+                )
+                for file in files:
+                    services.attachment_add(nomination=nomination, file=file, actor=user)
+                if submit:
+                    services.nomination_submit(nomination=nomination, actor=user)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "file" in exc.error_dict:
+                form.add_error(None, "证明材料：" + "；".join(exc.message_dict["file"]))
+            else:
+                apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, _messages(exc))
+        else:
+            messages.success(request, "推荐已提交，等待审核。" if submit else "推荐草稿已保存。")
+            return redirect("workbench:home")
+    matches = list(people.filter(name__icontains=q.strip())[:20]) if q else []
+    return page(
+        request,
+        "workbench/nomination_new.html",
+        {"form": form, "q": q, "matches": matches, "chosen": chosen},
+        status=400 if data is not None else 200,
+    )
+
+
+def _waiting(request, pk) -> Nomination:
+    """A nomination waiting for this user's decision (else 404: not theirs to decide)."""
+    nomination = services.inbox(request.user).filter(pk=pk).first()
+    if nomination is None:
+        raise Http404
+    return nomination
+
+
+def _rows(nominations):
+    return [{"n": n, "actions": ACTIONS.get(n.status, [])} for n in nominations]
+
+
+@requires("deciding")
+def inbox_page(request):
+    waiting = list(services.inbox(request.user)[:200])
+    return page(request, "workbench/inbox.html", {"rows": _rows(waiting)})
+
+
+@require_POST
+@requires("deciding")
+def decide(request, pk, action):
+    nomination = _waiting(request, pk)
+    valid = dict(ACTIONS.get(nomination.status, []))
+    if action not in valid:
+        raise Http404  # never offered in this state
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    comment = (form.cleaned_data.get("comment") or "").strip()
+    error = None
+    if action in NEEDS_REASON and not comment:
+        error = f"请填写{valid[action]}的理由，再点“{valid[action]}”。"
+    else:
+        try:
+            SERVICES[action](nomination=nomination, actor=request.user, comment=comment)
+        except (ValidationError, PermissionDenied) as exc:
+            error = _messages(exc)
+    if error:
+        if request.htmx:
+            return page(
+                request,
+                "workbench/inbox.html",
+                {
+                    "row": {"n": nomination, "actions": ACTIONS.get(nomination.status, [])},
+                    "error": error,
+                    "comment": comment,
+                },
+                fragment="workbench/_inbox_row.html",
+                status=400,
+            )
+        messages.error(request, f"{nomination.award_kind.name}推荐未处理：{error}")
+        return redirect("workbench:inbox")
+    done = f"已{valid[action]}：{_subject(nomination)}（{nomination.award_kind.name}）。"
+    if request.htmx:
+        return page(request, "workbench/inbox.html", {"done": done}, fragment="workbench/_inbox_done.html")
+    messages.success(request, done)
+    return redirect("workbench:inbox")
+
+
+def _subject(n) -> str:
+    subject = n.subject_person or n.subject_unit or n.subject_organisation
+    return subject.name if subject else ""
+
+
+@require_POST
+@requires("deciding")
+def bulk_approve(request):
+    """Approve (or, at review, pass) the ticked nominations: counts of what really happened."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if not ids:
+        messages.error(request, "请先勾选要批量通过的推荐。")
+        return redirect("workbench:inbox")
+    waiting = list(services.inbox(request.user).filter(pk__in=ids))
+    done, failed = 0, []
+    for n in waiting:
+        fn = services.nomination_review if n.status == S.SUBMITTED else services.nomination_approve
+        try:
+            fn(nomination=n, actor=request.user, comment="同意（批量）")
+            done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            failed.append(f"{_subject(n)}：{_messages(exc)}")
+    skipped = len(set(ids)) - len(waiting)
+    text = f"已通过 {done} 件"
+    if failed:
+        text += f"；{len(failed)} 件未通过（" + "；".join(failed) + "）"
+    if skipped:
+        text += f"；{skipped} 件已不在您的待办中（可能已被他人处理），未处理"
+    (messages.success if not failed else messages.warning)(request, text + "。")
+    return redirect("workbench:inbox")
