@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from apps.core.views import healthz
+from apps.core.views import healthz, livez
 
 PROJECT_APPS = [app.split(".", 1)[1] for app in settings.INSTALLED_APPS if app.startswith("apps.")]
 #: Mounted at the site root instead of under its own name: the workbench is "/".
@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", healthz, name="readyz"),
+    path("livez", livez, name="livez"),
     *[path(f"{app}/", include(f"apps.{app}.urls")) for app in PROJECT_APPS if app != ROOT_APP],
     path("", include(f"apps.{ROOT_APP}.urls")),
 ]

@@ -27,3 +27,12 @@ def reliability_probe(user_id: int, token: str, seconds: float = 0) -> str:
         recipient=user, title="系统自检", body=token, category="probe", dedupe_key=f"probe:{token}"
     )
     return "sent" if sent else "already sent"
+
+
+@shared_task
+def requeue_stale_jobs() -> dict:
+    """Beat: send again every job left pending (the broker was down when it was committed) or
+    running under an expired claim (its worker died). See ``apps.core.jobs``."""
+    from .jobs import requeue_stale
+
+    return requeue_stale()
