@@ -17,6 +17,7 @@ RECORD_APPS = [
     "commendations",
     "reports",
     "notifications",
+    "operations",
 ]
 SENSITIVE = ["talks.view_talk_content", "people.view_personal_data"]
 

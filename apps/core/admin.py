@@ -1,10 +1,12 @@
 """Admin bases: every scoped changelist, form and foreign-key choice goes through ``visible_to``."""
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.scoping import resolve_permission, scope_unit_of
+from apps.core.writes import writes_for
 
 from .exports import xlsx_response
 
@@ -19,12 +21,18 @@ def _perm(model, action: str) -> str:
 
 
 class ScopedFormMixin:
-    """Refuse to save an object whose unit lies outside what the user may write to."""
+    """Refuse to save an object whose unit lies outside what the user may write to.
+
+    ``scoped_user`` and ``service_errors`` are set on a form class built for one request
+    (``ScopedModelAdmin.get_form``), never on a shared class."""
 
     scoped_user = None
+    service_errors = None
 
     def _post_clean(self):
         super()._post_clean()
+        if self.service_errors is not None:
+            _add_service_errors(self, self.service_errors)
         user = self.scoped_user
         if user is None or user.is_superuser or self.errors:
             return
@@ -84,14 +92,58 @@ class ScopedModelAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (ScopedFormMixin, form), {"scoped_user": request.user})
+        attrs = {"scoped_user": request.user, "service_errors": getattr(request, "_service_errors", None)}
+        return type(form.__name__, (ScopedFormMixin, form), attrs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service that refuses the save (a rule, or authority) rolls the whole save back;
+        the form is then shown again with the user's input and the service's message."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as refusal:
+            if request.method != "POST" or getattr(request, "_service_errors", None) is not None:
+                raise
+            request._service_errors = _as_form_errors(refusal)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # Writes: through the model's services (``apps.core.writes``), never save()/delete() here.
+    def save_model(self, request, obj, form, change):
+        writes = writes_for(type(obj))
+        m2m = {
+            f.name: form.cleaned_data[f.name] for f in obj._meta.many_to_many if f.name in form.cleaned_data
+        }
+        (writes.update if change else writes.create)(instance=obj, actor=request.user, m2m=m2m)
+
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many values went through the service with the object (save_model).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        save_inline_formset(request, formset)
+
+    def delete_model(self, request, obj):
+        writes_for(type(obj)).delete(instance=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            writes_for(type(obj)).delete(instance=obj, actor=request.user)
 
     def history_view(self, request, object_id, extra_context=None):
         """simple-history's view for models with a history; Django's log view for the rest
         (logs and aggregates), both through the scoped ``get_object`` (out of scope: 404)."""
+        if not self._visible(request, object_id):
+            # Out of scope looks exactly like missing (the history rows would tell otherwise).
+            raise Http404
         if not hasattr(self.model._meta, "simple_history_manager_attribute"):
             return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
+
+    def _visible(self, request, object_id) -> bool:
+        try:
+            return self.get_queryset(request).filter(pk=object_id).exists()
+        except (ValueError, ValidationError):
+            return False
 
     @admin.action(description="导出所选记录为 Excel")
     def export_xlsx(self, request, queryset):
@@ -113,6 +165,30 @@ class ScopedTabularInline(ScopedAdminMixin, admin.TabularInline):
 
 class ScopedStackedInline(ScopedAdminMixin, admin.StackedInline):
     extra = 0
+
+
+def save_inline_formset(request, formset) -> None:
+    """Inline rows created, changed and deleted through their models' services."""
+    for obj in formset.save(commit=False):
+        writes = writes_for(type(obj))
+        (writes.update if obj.pk else writes.create)(instance=obj, actor=request.user)
+    for obj in formset.deleted_objects:
+        writes_for(type(obj)).delete(instance=obj, actor=request.user)
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """A service's field messages go next to the form's fields; the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def _as_form_errors(refusal) -> ValidationError:
+    if isinstance(refusal, ValidationError):
+        return refusal
+    return ValidationError(str(refusal) or "您无权进行此操作。")
 
 
 def _is_field(model, name: str) -> bool:

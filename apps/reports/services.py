@@ -148,3 +148,6 @@ def _notify_missing(rows, by_path) -> None:
                 category="reports",
                 dedupe_key=f"zero-report-missing:{row.unit_id}:{row.date}",
             )
+
+
+from . import meetings  # noqa: E402,F401  (registers the meeting write services)

@@ -117,20 +117,6 @@ class MeetingSerializer(ScopedModelSerializer):
         check_date_order(self, attrs, "starts_at", "ends_at", "结束时间不能早于开始时间。")
         return attrs
 
-    def create(self, validated_data):
-        attendances = validated_data.pop("attendances", [])
-        meeting = Meeting.objects.create(**validated_data)
-        Attendance.objects.bulk_create([Attendance(meeting=meeting, **a) for a in attendances])
-        return meeting
-
-    def update(self, instance, validated_data):
-        attendances = validated_data.pop("attendances", None)
-        instance = super().update(instance, validated_data)
-        if attendances is not None:
-            instance.attendances.all().delete()
-            Attendance.objects.bulk_create([Attendance(meeting=instance, **a) for a in attendances])
-        return instance
-
 
 class DecisionSerializer(ScopedModelSerializer):
     outside_meeting = serializers.BooleanField(read_only=True)
