@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.request_cache.RequestCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -116,8 +117,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # The scoped backend answers first: ModelBackend's two queries (user and group
+    # permissions, which OrgPortal does not use) only run when it says no.
     "apps.access.backends.ScopedPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
     "apps.access.backends.RecordGrantBackend",
 ]
 # Guardian's check looks for its own backend by name; RecordGrantBackend wraps it.

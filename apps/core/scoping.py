@@ -22,6 +22,8 @@ from django.db import models
 from django.db.models import Subquery
 from django.db.models.functions import Length, Substr
 
+from apps.core.request_cache import memoized
+
 UNIT_PATH_STEP = 4  # treebeard MP_Node steplen used by apps.units.Unit
 BASIC_ACTIONS = {"view", "add", "change", "delete"}
 
@@ -50,8 +52,11 @@ def permission_grants(user, app_label: str, codename: str):
 def granted_paths(user, app_label: str, codename: str) -> list[str]:
     """Paths of the units where the permission is granted, outermost only (a grant inside
     another granted subtree adds nothing)."""
-    return _outermost(
-        permission_grants(user, app_label, codename).values_list("content_object__path", flat=True)
+    return memoized(
+        ("grants", user.pk, app_label, codename),
+        lambda: _outermost(
+            permission_grants(user, app_label, codename).values_list("content_object__path", flat=True)
+        ),
     )
 
 
@@ -134,7 +139,10 @@ class ScopedQuerySetMixin:
         into every statement forced a scan of the whole table instead (``docs/scale.md``)."""
         if not getattr(self.model, "allow_record_grants", False):
             return restricted
-        shared = list(_shared_pks(self.model, user, app_label, codename).values_list("as_int", flat=True))
+        shared = memoized(
+            ("grants", "shared", user.pk, self.model._meta.label_lower, app_label, codename),
+            lambda: list(_shared_pks(self.model, user, app_label, codename).values_list("as_int", flat=True)),
+        )
         if not shared:
             return restricted
         return self.filter(models.Q(pk__in=restricted.values("pk")) | models.Q(pk__in=shared))

@@ -18,7 +18,12 @@ COUNT_CAP = 10_000
 class CappedCountPaginator(Paginator):
     @cached_property
     def count(self):
-        return self.object_list[: COUNT_CAP + 1].count()
+        # No ORDER BY inside the capped subquery: it forced a sort of the whole scope
+        # (33 ms instead of 7 ms for a detachment's talk records).
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()
+        return rows[: COUNT_CAP + 1].count()
 
     @property
     def count_is_exact(self) -> bool:

@@ -17,12 +17,25 @@ METHOD_ACTIONS = {
 
 def required_permission(view, request) -> str:
     """The ``app.codename`` a request needs; viewsets map custom actions in ``action_permissions``."""
-    model = view.get_queryset().model
+    model = model_of(view)
     action = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
     if action is None:
         action = METHOD_ACTIONS.get(request.method, "change")
     app_label, codename = resolve_permission(model, action)
     return f"{app_label}.{codename}"
+
+
+def model_of(view):
+    """The view's model without building its (scoped) queryset: that would read the user's
+    grants only to learn ``.model``."""
+    queryset = getattr(view, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    serializer_class = getattr(view, "serializer_class", None)
+    meta = getattr(serializer_class, "Meta", None)
+    if meta is not None and getattr(meta, "model", None) is not None:
+        return meta.model
+    return view.get_queryset().model
 
 
 class ScopedPermission(permissions.BasePermission):
