@@ -246,6 +246,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
 }
+# One Redis database shared by several deployments or test runs: every key (queues, unacked
+# messages, cache entries, the beat lock) starts with this prefix, so none touches another's.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
+if REDIS_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = REDIS_KEY_PREFIX
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -271,6 +276,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
             # Redis away: a cache call fails in about a second, and the callers fail open.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
