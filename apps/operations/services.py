@@ -329,8 +329,11 @@ def operation_close(
     if op.status != Operation.Status.ACTIVE:
         raise ValidationError({"status": "未启动的战时行动不能结束；不再需要可直接删除。"})
     on = on or timezone.localdate()
-    if on < op.start_date or on > timezone.localdate():
-        raise ValidationError({"closed_on": "结束日期应在开始日期与今天之间。"})
+    activated_on = timezone.localdate(op.activated_at) if op.activated_at else op.start_date
+    if on < max(op.start_date, activated_on) or on > timezone.localdate():
+        raise ValidationError({"closed_on": "结束日期应在启动日期与今天之间。"})
+    from django.db.models import F
+
     from apps.people.models import PartyMembership
 
     for link in op.organisations.select_related("organisation"):
@@ -339,13 +342,17 @@ def operation_close(
             org.closed_on = on
             org.end_date = org.end_date or on
             _history(org, actor, f"战转平：{op.name}结束").save(update_fields=["closed_on", "end_date"])
-        PartyMembership.objects.filter(organisation=org, end_date__isnull=True).update(end_date=on)
+        open_memberships = PartyMembership.objects.filter(organisation=org, end_date__isnull=True)
+        open_memberships.filter(start_date__gt=on).update(end_date=F("start_date"))
+        open_memberships.update(end_date=on)
     for link in op.teams.select_related("team"):
         team = CampaignTeam.objects.select_for_update().get(pk=link.team_id)
         if team.end_date is None:
             team.end_date = on
             _history(team, actor, f"战转平：{op.name}结束").save(update_fields=["end_date"])
-        TeamMembership.objects.filter(team=team, left_on__isnull=True).update(left_on=on)
+        open_memberships = TeamMembership.objects.filter(team=team, left_on__isnull=True)
+        open_memberships.filter(joined_on__gt=on).update(left_on=F("joined_on"))
+        open_memberships.update(left_on=on)
     op.status = Operation.Status.CLOSED
     op.reporting = False
     op.closed_on, op.closed_at, op.closed_by = on, timezone.now(), actor
