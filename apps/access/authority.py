@@ -52,6 +52,10 @@ AUTHORITY: dict[str, Rule] = {
     "grant.revoke": Rule("access.delete_grant", UNIT, "撤销授权"),
     "role.edit": Rule("access.change_role", SUPERUSER, "编辑角色"),
     "user.flags": Rule("auth.change_user", SUPERUSER, "设置管理员或超级用户"),
+    "user.create": Rule("auth.add_user", SUPERUSER, "创建用户账号"),
+    "user.delete": Rule("auth.delete_user", SUPERUSER, "删除用户账号"),
+    # an account is managed where its grants and its person are (apps.access.services)
+    "user.manage": Rule("access.change_grant", UNIT, "管理用户账号"),
     # 谈心谈话（保密）
     "talk.read_content": Rule("talks.view_talk_content", UNIT, "查阅谈话内容"),
     "talk.record": Rule("talks.add_talkrecord", UNIT, "登记谈心谈话"),

@@ -16,8 +16,8 @@ class ScopedPermissionBackend:
     def authenticate(self, request, **credentials):
         return None
 
-    def get_user(self, user_id):
-        return None
+    # No ``get_user``: this backend never logs anyone in, and Django's test client (and
+    # ``login()`` without a backend) stores the first backend that has one in the session.
 
     def _granted_anywhere(self, user) -> set[str]:
         if not hasattr(user, "_scoped_perm_cache"):

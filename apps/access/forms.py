@@ -1,7 +1,11 @@
 """Admin forms for grants.
 
 The user is typed by username rather than picked from a list: a unit administrator must
-not be able to browse every account in the province to find one.
+not be able to browse every account in the province to find one. The form only checks
+early what ``apps.access.services`` checks again when it writes.
+
+``actor`` is set on a class built for one request (``grant_form_for``), never on the
+shared ``GrantForm``.
 """
 
 from django import forms
@@ -15,7 +19,7 @@ from .services import role_grant_check
 class GrantForm(forms.ModelForm):
     username = forms.CharField(label="用户名", max_length=150)
 
-    actor = None  # set by the admin for the current request
+    actor = None  # set on the per-request subclass (grant_form_for)
 
     class Meta:
         model = Grant
@@ -23,13 +27,15 @@ class GrantForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        # A view-only page builds the form without fields (everything is shown read-only).
+        if self.instance.pk and "username" in self.fields:
+            # Changing who holds a grant is withdrawing it and granting anew; the unit and
+            # the role may be changed (``grant_update`` checks both the old and the new).
             self.fields["username"].initial = self.instance.user.username
             self.fields["username"].disabled = True
-            self.fields["role"].disabled = True
 
     def clean_username(self):
-        if self.instance.pk:
+        if self.instance.pk and self.instance.user_id:
             return self.instance.user.username
         username = self.cleaned_data["username"].strip()
         user = get_user_model().objects.filter(username=username, is_active=True).first()
@@ -40,9 +46,11 @@ class GrantForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        unit = getattr(self.instance, "unit", None) if self.instance.unit_id else cleaned.get("unit")
+        unit = cleaned.get("unit") or (self.instance.unit if self.instance.unit_id else None)
         role = cleaned.get("role")
-        if self.instance.pk or unit is None or role is None or self.actor is None:
+        if unit is None or role is None or self.actor is None:
+            return cleaned
+        if self.instance.pk and (unit.pk, role.pk) == (self.instance.unit_id, self.instance.role_id):
             return cleaned
         try:
             role_grant_check(unit=unit, role=role, actor=self.actor)

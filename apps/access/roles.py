@@ -20,6 +20,18 @@ RECORD_APPS = [
     "operations",
 ]
 SENSITIVE = ["talks.view_talk_content", "people.view_personal_data"]
+#: roles are global: only superusers edit them (``role.edit`` in ``apps/access/authority.py``)
+ROLE_EDITS = ["access.add_role", "access.change_role", "access.delete_role"]
+#: confidential talk records and their read log are never hard-deleted by unit staff
+#: (``talk.delete`` is for superusers only)
+TALK_DELETES = ["talks.delete_talkrecord", "talks.delete_talkcontentaccess"]
+#: what a station's staff do in a wartime operation, besides reading it
+OPERATION_ACTS = [
+    "operations.activate_operation",
+    "operations.file_wartime_report",
+    "operations.record_observation",
+    "operations.commend_in_operation",
+]
 
 DEFAULT_ROLES = {
     "hq_admin": {
@@ -30,6 +42,8 @@ DEFAULT_ROLES = {
             "talks.view_talk_content",
             "commendations.approve_nomination",
             "commendations.review_nomination",
+            *ROLE_EDITS,
+            *TALK_DELETES,
         ],
     },
     "unit_admin": {
@@ -37,13 +51,22 @@ DEFAULT_ROLES = {
         "description": "管理本单位及下级单位的记录，不能查阅谈心谈话内容。",
         "include": [f"{app}.*" for app in RECORD_APPS],
         "exclude": SENSITIVE
-        + ["commendations.approve_nomination", "commendations.review_nomination", "access.*_role"],
+        + [
+            "commendations.approve_nomination",
+            "commendations.review_nomination",
+            "access.*_role",
+            *TALK_DELETES,
+            # commending and observing in an operation are the political side's acts
+            "operations.commend_in_operation",
+            "operations.record_observation",
+        ],
     },
     "secretary": {
         "name": "党组织书记/政治委员",
         "description": "查阅所辖单位记录，查阅谈心谈话内容，审核表彰推荐。",
         "include": [f"{app}.view_*" for app in RECORD_APPS]
-        + ["talks.*", "people.view_personal_data", "commendations.review_nomination", "evaluations.*"],
+        + ["talks.*", "people.view_personal_data", "commendations.review_nomination", "evaluations.*"]
+        + OPERATION_ACTS,
         "exclude": ["talks.delete_*"],
     },
     "talker": {
@@ -56,6 +79,7 @@ DEFAULT_ROLES = {
             "talks.view_*",
             "talks.add_*",
             "talks.change_*",
+            "operations.view_*",
         ],
         "exclude": SENSITIVE + ["talks.delete_*"],
     },

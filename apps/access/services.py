@@ -1,38 +1,350 @@
-"""Granting and revoking roles."""
+"""Granting, changing and revoking roles; editing roles and accounts.
 
+These are the only write path for ``apps.access`` (the admin, the API and the unit page's
+grant rows all come here; ``apps.core.writes`` routes the base admin and viewset to the
+functions registered at the bottom). The rules, checked before anything is written:
+
+* a grant is handed out, changed or withdrawn only on units where the actor holds the
+  ``grant.*`` authority (``apps.access.authority``), and only when the actor holds every
+  permission of the role there themselves: nobody hands out, rewrites or takes away more
+  than they could have given (no escalation, and no power over those above them);
+* roles are global, so only superusers edit them (``role.edit``);
+* accounts: superusers create, delete and set the staff/superuser flags, groups and direct
+  permissions; anyone else edits (name, e-mail, active, password) only accounts every grant
+  of which they could have handed out, linked to no person outside their scope.
+
+The permission rows (``UnitPermission``) follow from the live grants through
+``apps.access.signals``; every change here goes through ``save()``/``delete()`` (never a
+queryset ``update``) so the rows are rewritten for the old and the new holder and unit.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 
-from .models import Grant, Role
+from apps.core.scoping import ancestor_paths, units_granted
+
+from .authority import authorize, may
+from .models import Grant, Role, UnitPermission
+
+ESCALATION = "不能授予超出您自身权限的角色。"
+ABOVE_YOU = "该授权的角色超出您自身的权限，您不能修改或撤销。"
+DUPLICATE = "该用户在该单位已有此角色。"
+USER_OUT_OF_SCOPE = "该账号不在您的管辖范围内，或其权限超出您自身的权限。"
+FLAGS_SUPERUSER_ONLY = "只有系统管理员可以设置管理员、超级用户、用户组和直接权限。"
+
+
+# --- grants -------------------------------------------------------------------------------
+
+
+def _held_permission_ids(actor, unit) -> set[int]:
+    """The permissions the actor holds on ``unit`` through grants on it or its ancestors
+    (one query; the unit's current path is read by primary key)."""
+    from apps.units.models import Unit
+
+    path = Unit.objects.filter(pk=unit.pk).values_list("path", flat=True).first()
+    if path is None:
+        return set()
+    return set(
+        UnitPermission.objects.filter(user_id=actor.pk, content_object__path__in=ancestor_paths(path))
+        .values_list("permission_id", flat=True)
+        .distinct()
+    )
+
+
+def _holds_role(actor, *, unit, role: Role) -> bool:
+    """Whether the actor holds every permission of ``role`` on ``unit`` themselves."""
+    if actor.is_superuser:
+        return True
+    wanted = set(role.permissions.values_list("pk", flat=True))
+    return wanted <= _held_permission_ids(actor, unit)
 
 
 def role_grant_check(*, unit, role: Role, actor) -> None:
-    """Refuse a grant the actor may not hand out: only on units they administer, and only
-    permissions they hold there themselves (no escalation)."""
-    if not actor.is_superuser:
-        if not actor.has_perm("access.add_grant", unit):
-            raise PermissionDenied("您无权在该单位授权。")
-        missing = [
-            p
-            for p in role.permissions.select_related("content_type")
-            if not actor.has_perm(f"{p.content_type.app_label}.{p.codename}", unit)
-        ]
-        if missing:
-            raise ValidationError({"role": "不能授予超出您自身权限的角色。"})
+    """Refuse a grant the actor may not hand out: only on units where they may grant, and
+    only permissions they hold there themselves (no escalation)."""
+    authorize(actor, "grant.create", unit)
+    if not _holds_role(actor, unit=unit, role=role):
+        raise ValidationError({"role": ESCALATION})
+
+
+def _check_holder(user) -> None:
+    if user is None or not user.is_active:
+        raise ValidationError({"user": "用户不存在或已停用。"})
+
+
+def _save_grant(grant: Grant, actor) -> Grant:
+    grant._history_user = actor
+    try:
+        with transaction.atomic():
+            grant.save()
+    except IntegrityError as exc:  # the same user, unit and role, written meanwhile
+        raise ValidationError({"role": DUPLICATE}) from exc
+    return grant
 
 
 def role_grant(*, user, unit, role: Role, actor) -> Grant:
-    """Give ``user`` the ``role`` on ``unit``; the actor may only hand out what they hold there."""
-    role_grant_check(unit=unit, role=role, actor=actor)
+    """Give ``user`` the ``role`` on ``unit`` (the existing grant if they hold it already)."""
     with transaction.atomic():
-        grant, _ = Grant.objects.get_or_create(
-            user=user, unit=unit, role=role, defaults={"granted_by": actor}
+        role_grant_check(unit=unit, role=role, actor=actor)
+        _check_holder(user)
+        existing = Grant.objects.filter(user=user, unit=unit, role=role).first()
+        if existing is not None:
+            return existing
+        return _save_grant(Grant(user=user, unit=unit, role=role, granted_by=actor), actor)
+
+
+def grant_create(*, instance: Grant, actor, m2m=None, related=None) -> Grant:
+    """Create the grant the admin or the API assembled (``instance``, unsaved)."""
+    _refuse_related(instance, m2m, related)
+    with transaction.atomic():
+        role_grant_check(unit=instance.unit, role=instance.role, actor=actor)
+        _check_holder(instance.user)
+        if Grant.objects.filter(user=instance.user, unit=instance.unit, role=instance.role).exists():
+            raise ValidationError({"role": DUPLICATE})
+        instance.granted_by = actor
+        return _save_grant(instance, actor)
+
+
+def grant_update(*, instance: Grant, actor, m2m=None, related=None) -> Grant:
+    """Change a grant's holder, unit or role. The stored grant (locked) must be one the actor
+    could withdraw, the new one one they could hand out; the permission rows of the old and
+    the new unit are both rewritten (``apps.access.signals``)."""
+    _refuse_related(instance, m2m, related)
+    with transaction.atomic():
+        stored = Grant.objects.select_for_update().select_related("unit", "role").get(pk=instance.pk)
+        authorize(actor, "grant.change", stored.unit)
+        if not _holds_role(actor, unit=stored.unit, role=stored.role):
+            raise PermissionDenied(ABOVE_YOU)
+        moved = (stored.user_id, stored.unit_id, stored.role_id) != (
+            instance.user_id,
+            instance.unit_id,
+            instance.role_id,
         )
-    return grant
+        if not moved:
+            return stored
+        authorize(actor, "grant.change", instance.unit)
+        role_grant_check(unit=instance.unit, role=instance.role, actor=actor)
+        _check_holder(instance.user)
+        duplicate = Grant.objects.filter(user=instance.user, unit=instance.unit, role=instance.role)
+        if duplicate.exclude(pk=stored.pk).exists():
+            raise ValidationError({"role": DUPLICATE})
+        instance.granted_by = actor
+        instance.created_at = stored.created_at
+        return _save_grant(instance, actor)
 
 
 def grant_revoke(*, grant: Grant, actor) -> None:
     """Withdraw a grant; it stops counting at once (no cache outlives the request)."""
-    if not actor.is_superuser and not actor.has_perm("access.delete_grant", grant.unit):
-        raise PermissionDenied("您无权撤销该授权。")
-    grant.delete()
+    with transaction.atomic():
+        stored = Grant.objects.select_for_update().select_related("unit", "role").filter(pk=grant.pk).first()
+        if stored is None:
+            return  # already withdrawn
+        authorize(actor, "grant.revoke", stored.unit)
+        if not _holds_role(actor, unit=stored.unit, role=stored.role):
+            raise PermissionDenied(ABOVE_YOU)
+        stored._history_user = actor
+        stored.delete()
+
+
+def grant_delete(*, instance: Grant, actor) -> None:
+    grant_revoke(grant=instance, actor=actor)
+
+
+# --- roles (superusers only) --------------------------------------------------------------
+
+
+def _check_role_fields(role: Role) -> None:
+    try:
+        role.full_clean(exclude=["permissions"], validate_unique=True)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+
+
+def role_create(*, instance: Role, actor, m2m=None, related=None) -> Role:
+    """Create a role (superusers only: a role is global, it counts wherever it is granted)."""
+    _refuse_related(instance, None, related)
+    authorize(actor, "role.edit", None)
+    with transaction.atomic():
+        _check_role_fields(instance)
+        instance._history_user = actor
+        instance.save()
+        _set_role_permissions(instance, m2m, actor)
+    return instance
+
+
+def role_update(*, instance: Role, actor, m2m=None, related=None) -> Role:
+    """Edit a role's name or permissions (superusers only); every holder's permission rows
+    are rewritten at once (``apps.access.signals``)."""
+    _refuse_related(instance, None, related)
+    authorize(actor, "role.edit", None)
+    with transaction.atomic():
+        Role.objects.select_for_update().get(pk=instance.pk)
+        _check_role_fields(instance)
+        instance._history_user = actor
+        instance.save()
+        _set_role_permissions(instance, m2m, actor)
+    return instance
+
+
+def role_permissions_set(*, role: Role, permissions, actor) -> Role:
+    """Replace a role's permissions (superusers only)."""
+    authorize(actor, "role.edit", None)
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        _set_role_permissions(role, {"permissions": permissions}, actor)
+    return role
+
+
+def role_delete(*, instance: Role, actor) -> None:
+    """Delete a role nobody holds (superusers only)."""
+    authorize(actor, "role.edit", None)
+    with transaction.atomic():
+        stored = Role.objects.select_for_update().get(pk=instance.pk)
+        if stored.grants.exists():
+            raise ValidationError("该角色仍有授权，请先撤销这些授权再删除角色。")
+        stored._history_user = actor
+        stored.delete()
+
+
+def _set_role_permissions(role: Role, m2m, actor) -> None:
+    if m2m and "permissions" in m2m:
+        role._history_user = actor
+        role.permissions.set(m2m["permissions"])
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def users_visible_to(actor):
+    """Accounts the actor may see in the account admin: for a superuser all of them; for
+    anyone else those holding a grant in, or linked to a person in, a unit where the actor
+    may see grants."""
+    users = get_user_model().objects.all()
+    if actor.is_superuser:
+        return users
+    if not actor.is_active:
+        return users.none()
+    units = units_granted(actor, "access", "view_grant").values("pk")
+    return users.filter(
+        models.Q(pk__in=Grant.objects.filter(unit__in=units).values("user_id"))
+        | models.Q(person__unit__in=units)
+    )
+
+
+def user_may_manage(actor, user) -> bool:
+    """Whether the actor may edit ``user``'s account: never a superuser's; only an account
+    every grant of which the actor could have handed out, linked to no person outside the
+    actor's scope."""
+    if actor.is_superuser:
+        return True
+    if user is None or user.pk is None or user.is_superuser:
+        return False
+    if not users_visible_to(actor).filter(pk=user.pk).exists():
+        return False
+    for grant in Grant.objects.filter(user_id=user.pk).select_related("unit", "role"):
+        if not may(actor, "user.manage", grant.unit) or not _holds_role(
+            actor, unit=grant.unit, role=grant.role
+        ):
+            return False
+    person = getattr(user, "person", None) if _has_person_link() else None
+    return person is None or may(actor, "user.manage", person.unit)
+
+
+def _has_person_link() -> bool:
+    try:
+        get_user_model()._meta.get_field("person")
+    except Exception:
+        return False
+    return True
+
+
+def _require_manage(actor, user) -> None:
+    if not user_may_manage(actor, user):
+        raise PermissionDenied(USER_OUT_OF_SCOPE)
+
+
+def user_create(*, instance, actor, m2m=None, related=None):
+    """Create an account (superusers only)."""
+    _refuse_related(instance, None, related)
+    authorize(actor, "user.create", None)
+    with transaction.atomic():
+        instance.save()
+        for name, values in (m2m or {}).items():
+            getattr(instance, name).set(values)
+    return instance
+
+
+def user_update(*, instance, actor, m2m=None, related=None):
+    """Edit an account. Anyone but a superuser edits only accounts they may manage, and
+    never the staff or superuser flags, groups or direct permissions."""
+    _refuse_related(instance, None, related)
+    model = type(instance)
+    with transaction.atomic():
+        stored = model.objects.select_for_update().get(pk=instance.pk)
+        if not actor.is_superuser:
+            _require_manage(actor, stored)
+            flags = (stored.is_staff, stored.is_superuser) != (instance.is_staff, instance.is_superuser)
+            m2m_changed = any(
+                set(getattr(stored, name).values_list("pk", flat=True)) != {v.pk for v in values}
+                for name, values in (m2m or {}).items()
+            )
+            if flags or m2m_changed:
+                authorize(actor, "user.flags", None)
+            m2m = None
+        instance.save()
+        for name, values in (m2m or {}).items():
+            getattr(instance, name).set(values)
+    return instance
+
+
+def user_password_set(*, user, password: str | None, actor):
+    """Set (or, with ``password=None``, disable) an account's password."""
+    with transaction.atomic():
+        stored = type(user).objects.select_for_update().get(pk=user.pk)
+        _require_manage(actor, stored)
+        if password is None:
+            stored.set_unusable_password()
+        else:
+            stored.set_password(password)
+        stored.save(update_fields=["password"])
+    return stored
+
+
+def user_delete(*, instance, actor) -> None:
+    """Delete an account (superusers only; everyone else deactivates it)."""
+    authorize(actor, "user.delete", None)
+    with transaction.atomic():
+        type(instance).objects.select_for_update().get(pk=instance.pk).delete()
+
+
+def token_revoke(*, user, actor) -> None:
+    """Revoke an account's API token (its owner, or a superuser)."""
+    from rest_framework.authtoken.models import Token
+
+    if actor.pk != user.pk and not actor.is_superuser:
+        raise PermissionDenied("只能撤销自己的令牌。")
+    Token.objects.filter(user_id=user.pk).delete()
+
+
+# --- the base admin's and viewset's writes -------------------------------------------------
+
+
+def _refuse_related(instance, m2m, related) -> None:
+    if related or m2m:
+        raise ValidationError(
+            f"{type(instance)._meta.verbose_name}不接受附加数据：{sorted({**(m2m or {}), **(related or {})})}"
+        )
+
+
+def _register() -> None:
+    from apps.core.writes import register_writes
+
+    register_writes(Grant, create=grant_create, update=grant_update, delete=grant_delete)
+    register_writes(Role, create=role_create, update=role_update, delete=role_delete)
+    register_writes(get_user_model(), create=user_create, update=user_update, delete=user_delete)
+
+
+_register()

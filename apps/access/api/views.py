@@ -9,7 +9,7 @@ from apps.core.api.serializers import ScopedModelSerializer
 from apps.core.api.viewsets import ScopedViewSetMixin
 
 from ..models import Grant, Role
-from ..services import grant_revoke, role_grant
+from ..services import token_revoke
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -47,20 +47,13 @@ class GrantViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Grants on units in the user's scope; creating one never hands out more than the granter holds."""
+    """Grants on units in the user's scope; creating one never hands out more than the granter
+    holds. Created and revoked by ``grant_create`` / ``grant_delete`` (``apps.access.services``,
+    reached through the base viewset)."""
 
     queryset = Grant.objects.select_related("user", "role", "unit").order_by("-created_at", "-pk")
     serializer_class = GrantSerializer
     filterset_fields = ["unit", "role"]
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = role_grant(
-            user=data["user"], unit=data["unit"], role=data["role"], actor=self.request.user
-        )
-
-    def perform_destroy(self, instance):
-        grant_revoke(grant=instance, actor=self.request.user)
 
 
 @extend_schema_serializer(many=False)  # ``list`` of /api/me/ answers one object
@@ -94,7 +87,5 @@ class MeViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["post"], url_path="revoke-token")
     def revoke_token(self, request):
         """Revoke the caller's API token (a new one must be issued to use the API again)."""
-        from rest_framework.authtoken.models import Token
-
-        Token.objects.filter(user=request.user).delete()
+        token_revoke(user=request.user, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
