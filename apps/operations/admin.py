@@ -188,6 +188,20 @@ class OperationAdmin(ScopedModelAdmin):
         )
 
 
+@admin.register(OperationOrganisation)
+class OperationOrganisationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["organisation", "operation"]
+    list_filter = [UnitSubtreeFilter, "operation"]
+    search_fields = ["organisation__name", "operation__name"]
+
+
+@admin.register(OperationTeam)
+class OperationTeamAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ["team", "operation"]
+    list_filter = [UnitSubtreeFilter, "operation"]
+    search_fields = ["team__name", "operation__name"]
+
+
 class WorkingGroupMemberInline(ScopedTabularInline):
     model = WorkingGroupMember
     fields = ["person", "is_leader"]
