@@ -154,7 +154,6 @@ class ToReport(Reporter):
     operation_name: str
     date: datetime.date
     filed: bool
-    may_file: bool
 
 
 class CareRow(TypedDict):
