@@ -52,15 +52,30 @@ class RoleAppFilter(admin.SimpleListFilter):
         )
 
 
+class ServiceRefused(Exception):
+    """A service refused a save the form had accepted (raised out of ``save_model`` so the
+    whole save rolls back; the admin's own permission refusals are not caught)."""
+
+    def __init__(self, refusal):
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+def _through_service(write, **kwargs):
+    try:
+        return write(**kwargs)
+    except (ValidationError, PermissionDenied) as refusal:
+        raise ServiceRefused(refusal) from refusal
+
+
 class ServiceRefusalMixin:
-    """A service's refusal re-renders the form with its message (as ``ScopedModelAdmin``)."""
+    """A service's refusal shows its message on the page the user came from, nothing saved."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as refusal:
-            if request.method != "POST":
-                raise
+        except ServiceRefused as refused:
+            refusal = refused.refusal
             message = "；".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
             self.message_user(request, message or "您无权进行此操作。", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
@@ -92,7 +107,8 @@ class RoleAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         m2m = (
             {"permissions": form.cleaned_data["permissions"]} if "permissions" in form.cleaned_data else None
         )
-        (services.role_update if change else services.role_create)(instance=obj, actor=request.user, m2m=m2m)
+        write = services.role_update if change else services.role_create
+        _through_service(write, instance=obj, actor=request.user, m2m=m2m)
 
     def save_related(self, request, form, formsets, change):
         pass  # the permissions went through the service with the role (save_model)
@@ -103,6 +119,13 @@ class RoleAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for role in queryset:
             services.role_delete(instance=role, actor=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as refusal:  # a role still held
+            self.message_user(request, "；".join(refusal.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Grant)
@@ -204,9 +227,8 @@ class ScopedUserAdmin(ServiceRefusalMixin, DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         names = [f.name for f in obj._meta.many_to_many if f.name in form.cleaned_data]
         m2m = {name: form.cleaned_data[name] for name in names}
-        (services.user_update if change else services.user_create)(
-            instance=obj, actor=request.user, m2m=m2m or None
-        )
+        write = services.user_update if change else services.user_create
+        _through_service(write, instance=obj, actor=request.user, m2m=m2m or None)
 
     def save_related(self, request, form, formsets, change):
         pass  # groups and permissions went through the service with the account (save_model)
