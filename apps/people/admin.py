@@ -13,8 +13,10 @@ from apps.core.exports import xlsx_response
 from apps.units.models import Unit
 
 from . import imports
-from .api.views import EXPORT_COLUMNS, person_export_rows, with_pid_visibility
+from .api.views import person_search_condition, with_pid_visibility
 from .models import ImportJob, PartyMembership, Person, PoliticalStatusChange, UnitMembership, mask_id_number
+from .selectors import account_label
+from .services import accounts_in_scope, may_link_accounts
 
 
 class UnitMembershipInline(ScopedTabularInline):
@@ -48,6 +50,13 @@ class TransferForm(forms.Form):
     note = forms.CharField(label="备注", required=False, max_length=200)
 
 
+class AccountChoiceField(forms.ModelChoiceField):
+    """Accounts shown by their holder's name (family name first) and login name."""
+
+    def label_from_instance(self, obj):
+        return account_label(obj)
+
+
 class ImportForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label="导入到单位")
     file = forms.FileField(label="花名册（.xlsx）")
@@ -66,7 +75,7 @@ class PersonAdmin(ScopedModelAdmin):
         "is_active",
     ]
     list_filter = [UnitSubtreeFilter, "political_status", "category", "is_active", "gender"]
-    search_fields = ["name", "=id_number"]
+    search_fields = ["name"]  # and the exact ID number where visible: get_search_results
     list_select_related = ["unit"]
     inlines = [UnitMembershipInline, PartyMembershipInline, StatusChangeInline]
     actions = ["export_people_xlsx"]
@@ -76,12 +85,36 @@ class PersonAdmin(ScopedModelAdmin):
     def get_queryset(self, request):
         return with_pid_visibility(super().get_queryset(request), request.user)
 
+    def get_search_results(self, request, queryset, search_term):
+        """A name (contains) or an exact ID number, the latter only among people whose
+        number this user may see: a masked number is no search key."""
+        for term in search_term.split():
+            queryset = queryset.filter(person_search_condition(request.user, term))
+        return queryset, False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit":
+            kwargs["queryset"] = Unit.objects.visible_to(request.user, "people.add_person").filter(
+                dissolved_on__isnull=True
+            )
+        elif db_field.name == "user":
+            # Only accounts inside the user's scope, and not already another person's login.
+            person_pk = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = _free_accounts(request.user, person_pk)
+            kwargs["form_class"] = AccountChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     @admin.display(description="身份证号")
     def id_number_shown(self, obj):
         return obj.id_number if getattr(obj, "pid_visible", False) else mask_id_number(obj.id_number)
 
     def _sees_personal_data(self, request, obj):
         return obj is not None and request.user.has_perm("people.view_personal_data", obj)
+
+    def _may_link_accounts(self, request, obj) -> bool:
+        if obj is not None:
+            return may_link_accounts(request.user, obj.unit)
+        return accounts_in_scope(request.user).exists() or request.user.is_superuser
 
     def get_fields(self, request, obj=None):
         fields = [
@@ -97,9 +130,13 @@ class PersonAdmin(ScopedModelAdmin):
             "is_active",
         ]
         if obj is None:
+            if not self._may_link_accounts(request, obj):
+                fields.remove("user")
             return ["unit", *fields, "political_status"]
         if not self._sees_personal_data(request, obj):
             fields = [f if f not in ("id_number", "phone") else f"{f}_masked" for f in fields]
+        if not self._may_link_accounts(request, obj):
+            fields = [f if f != "user" else "user_shown" for f in fields]
         return [*fields, "unit", "political_status", "party_organisation", "party_group"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -108,7 +145,13 @@ class PersonAdmin(ScopedModelAdmin):
         readonly = ["unit", "political_status", "party_organisation", "party_group"]
         if not self._sees_personal_data(request, obj):
             readonly += ["id_number_masked", "phone_masked"]
+        if not self._may_link_accounts(request, obj):
+            readonly += ["user_shown"]
         return readonly
+
+    @admin.display(description="登录账号")
+    def user_shown(self, obj):
+        return account_label(obj.user) if obj.user_id else "-"
 
     @admin.display(description="身份证号")
     def id_number_masked(self, obj):
@@ -118,25 +161,15 @@ class PersonAdmin(ScopedModelAdmin):
     def phone_masked(self, obj):
         return mask_id_number(obj.phone)
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)
-        from .services import person_create
-
-        data = {f: form.cleaned_data[f] for f in form.cleaned_data if f not in ("unit",)}
-        from django.utils import timezone
-
-        created = person_create(
-            unit=form.cleaned_data["unit"], since=timezone.localdate(), actor=request.user, **data
-        )
-        obj.pk = created.pk
+    # Saves and deletes go through apps.people.services (person_create_from_form,
+    # person_update, person_deactivate), registered with apps.core.writes.
 
     @admin.action(description="导出所选人员为 Excel")
     def export_people_xlsx(self, request, queryset):
         return xlsx_response(
             filename="人员名单.xlsx",
-            headers=[t for _, t in EXPORT_COLUMNS],
-            rows=person_export_rows(queryset),
+            headers=imports.template_rows(),
+            rows=imports.roster_export_rows(queryset, user=request.user),
         )
 
     def get_urls(self):
@@ -204,6 +237,17 @@ class PersonAdmin(ScopedModelAdmin):
             "multipart": True,
         }
         return TemplateResponse(request, "admin/people/person/form_page.html", context)
+
+
+def _free_accounts(actor, person_pk):
+    """Accounts in the actor's scope that are not another person's login."""
+    from django.db.models import Q
+
+    return (
+        accounts_in_scope(actor)
+        .filter(Q(person__isnull=True) | Q(person__pk=person_pk or 0))
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 @admin.register(ImportJob)

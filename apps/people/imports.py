@@ -1,29 +1,55 @@
-"""Roster import 花名册导入: read an .xlsx with openpyxl, validate every row, then apply all
-rows in one transaction or none.
+"""Roster import 花名册导入 and the roster export it round-trips with.
 
-Progress has two phases, validation then writing, each counting rows up to ``total_rows``.
-Validation progress is saved on the job row (``processed_rows``). The write phase runs in
-one transaction, so its progress cannot go to the job row (nobody would see it before the
-commit, and the job row would be locked meanwhile): it goes to the cache (Redis in
+An .xlsx is read with openpyxl, every row validated, then all rows applied in one
+transaction or none.
+
+**Before parsing.** An .xlsx is a zip: a 1.6 MB upload can unpack to hundreds of MB and
+hold a worker for minutes. The request only looks at the zip's directory (no XML is read):
+it must be a workbook, at most ``MAX_UPLOAD_BYTES`` on disk and ``MAX_UNCOMPRESSED_BYTES``
+once unpacked (the sum of the members' declared sizes; ``zipfile`` never inflates a member
+beyond its declared size, so the declaration bounds the work). A file whose sheets unpack to
+more than ``INLINE_UNCOMPRESSED_BYTES`` is queued for the Celery task without being parsed
+in the request; a smaller one is parsed in the request and queued too when it has more than
+``TASK_THRESHOLD`` rows. The task checks the sizes again before it parses.
+
+**Progress** has two phases, validation then writing, each counting rows up to
+``total_rows``. Validation progress is saved on the job row (``processed_rows``). The write
+phase runs in one transaction, so its progress cannot go to the job row (nobody would see it
+before the commit, and the job row would be locked meanwhile): it goes to the cache (Redis in
 production, shared by the Celery worker and the web processes), keyed by job id, and
 ``job_progress`` merges both for the API and the admin. Progress is best-effort: a cache
 that is down never fails an import.
 
-Rows are matched to existing people by ID number, so importing the same file twice updates
-instead of duplicating. A unit is named by its code or its full path of names joined by
-"/" (``贵州省消防救援总队/遵义市消防救援支队/...``); it must lie in the importer's scope.
+**Round trip.** The export (``roster_export_rows``) writes the same columns the import reads,
+so an export re-imports unchanged: rows are matched to people by ID number, and a masked ID
+number (``5201**********1234``, what a user without ``people.view_personal_data`` exports)
+means "this person, unchanged": it is matched among the people the importer may change by
+name and the visible digits. A masked phone means "unchanged" too. A unit is named by its
+code, by its full path of names joined by "/", or by its name when that is unique in the
+importer's scope (an ambiguous name is refused naming the candidates); the export writes the
+name, or the path when the name is not unique. Only people whose values actually change are
+written (``updated_count``). Text read back has the export's formula neutraliser removed; a
+name that starts like a formula is refused.
 """
 
+import contextlib
 import datetime
 import logging
+import zipfile
 from dataclasses import dataclass, field
+from io import BytesIO
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
 
+from apps.core.exports import FORMULA_LEADS, neutralise, unneutralise
 from apps.party.models import OrganisationKind, PartyOrganisation
 from apps.units.models import Unit
 
@@ -36,6 +62,7 @@ from .models import (
     PoliticalStatus,
     PoliticalStatusChange,
     UnitMembership,
+    mask_id_number,
     validate_id_number,
 )
 
@@ -55,6 +82,14 @@ COLUMNS = [
 REQUIRED = {"name", "id_number", "unit"}
 TASK_THRESHOLD = 500  # rows; larger files are imported by a Celery task with progress
 PROGRESS_EVERY = 250
+MB = 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * MB
+MAX_UNCOMPRESSED_BYTES = 100 * MB  # a 30,000-person roster unpacks to about 15 MB
+INLINE_UNCOMPRESSED_BYTES = 2 * MB  # about 500 rows: bigger files are never parsed in the request
+MAX_MEMBERS = 1000
+EXAMPLE_PREFIX = "示例"  # a row whose name starts so is the template's example: skipped
+MASK_CHAR = "*"
+UNREADABLE = "无法读取文件，请上传 .xlsx 格式的花名册。"
 
 GENDERS = {label: code for code, label in Gender.choices}
 CATEGORIES = {label: code for code, label in PersonCategory.choices}
@@ -134,8 +169,45 @@ class ParsedRow:
     errors: list = field(default_factory=list)
 
 
+# --- the file before parsing ------------------------------------------------------------------
+
+
+def inspect_workbook(file) -> int:
+    """The unpacked size of an uploaded .xlsx, from the zip directory only (nothing parsed).
+
+    ``ValidationError({"file": ...})`` when it is not a workbook, has too many members or
+    unpacks to more than ``MAX_UNCOMPRESSED_BYTES``. The file is rewound afterwards."""
+    try:
+        file.seek(0)
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ValidationError({"file": UNREADABLE}) from exc
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            file.seek(0)
+    if "xl/workbook.xml" not in names:
+        raise ValidationError({"file": UNREADABLE})
+    if len(members) > MAX_MEMBERS:
+        raise ValidationError({"file": "文件结构异常（包含的部件过多），请另存为普通 .xlsx 后重新上传。"})
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_UNCOMPRESSED_BYTES:
+        raise ValidationError(
+            {
+                "file": f"文件解压后约 {unpacked // MB} MB，超过 {MAX_UNCOMPRESSED_BYTES // MB} MB 的上限，"
+                "可能含有大量空白或异常内容。请删除多余内容或拆分后分批导入。"
+            }
+        )
+    return unpacked
+
+
 def read_rows(file) -> list[tuple[int, dict]]:
-    """Rows as dicts keyed by field name; the header row maps Chinese titles to fields."""
+    """Rows as dicts keyed by field name; the header row maps Chinese titles to fields.
+
+    Only the columns present in the file are keys (a column left out means "unchanged" for
+    people already registered). The template's example row is skipped."""
+    inspect_workbook(file)
     workbook = load_workbook(file, read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
@@ -152,6 +224,8 @@ def read_rows(file) -> list[tuple[int, dict]]:
         if not values or all(v in (None, "") for v in values):
             continue
         record = {name: _text(values[i]) if i < len(values) else "" for i, name in positions.items()}
+        if record.get("name", "").startswith(EXAMPLE_PREFIX):
+            continue
         result.append((number, record))
     workbook.close()
     return result
@@ -162,7 +236,37 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return unneutralise(str(value).strip())
+
+
+# --- naming units and organisations ------------------------------------------------------------
+
+
+def _path_names(units) -> dict[int, str]:
+    """Each unit's full path of names from the root ("甲省总队/甲市支队/甲站"), two queries."""
+    units = list(units)
+    prefixes = {u.path[:i] for u in units for i in range(4, len(u.path) + 1, 4)}
+    names = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "name"))
+    return {u.pk: "/".join(names.get(u.path[:i], "?") for i in range(4, len(u.path) + 1, 4)) for u in units}
+
+
+def unit_labels(units, *, scope) -> dict[int, str]:
+    """How the roster names each of ``units``: its name where that name is unique among the
+    open units of ``scope`` (a queryset), else its full path of names."""
+    units = list(units)
+    ambiguous = set(
+        scope.filter(dissolved_on__isnull=True, name__in={u.name for u in units})
+        .order_by()
+        .values("name")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("name", flat=True)
+    )
+    paths = _path_names([u for u in units if u.name in ambiguous])
+    return {u.pk: paths[u.pk] if u.name in ambiguous else u.name for u in units}
+
+
+# --- validation --------------------------------------------------------------------------------
 
 
 class RosterValidator:
@@ -171,25 +275,27 @@ class RosterValidator:
     def __init__(self, actor):
         self.actor = actor
         units = list(Unit.objects.visible_to(actor, "people.add_person").filter(dissolved_on__isnull=True))
-        by_path = {u.path: u for u in units}
         self.units_by_code = {u.code: u for u in units}
-        self.units_by_name_path = {}
-        all_names = dict(
-            Unit.objects.filter(
-                path__in={u.path[:i] for u in units for i in range(4, len(u.path) + 1, 4)}
-            ).values_list("path", "name")
-        )
-        for unit in by_path.values():
-            names = [all_names[unit.path[:i]] for i in range(4, len(unit.path) + 1, 4)]
-            self.units_by_name_path["/".join(names)] = unit
+        self.units_by_name: dict[str, list[Unit]] = {}
+        for unit in units:
+            self.units_by_name.setdefault(unit.name, []).append(unit)
+        self.unit_paths = _path_names(units)
+        self.units_by_name_path = {self.unit_paths[u.pk]: u for u in units}
         self.orgs = {}
-        for org in PartyOrganisation.objects.visible_to(actor, "view").filter(closed_on__isnull=True):
+        for org in (
+            PartyOrganisation.objects.visible_to(actor, "view")
+            .filter(closed_on__isnull=True)
+            .select_related("unit")
+        ):
             self.orgs.setdefault(org.name, []).append(org)
-        self.org_paths = {o.pk: o.path for group in self.orgs.values() for o in group}
 
     def validate(self, rows: list[tuple[int, dict]], on_progress=None) -> list[ParsedRow]:
         parsed = [ParsedRow(row=n, values=v) for n, v in rows]
-        ids = [p.values.get("id_number", "").upper() for p in parsed]
+        for row in parsed:
+            if "id_number" in row.values:
+                row.values["id_number"] = row.values["id_number"].upper()
+        masked = self._masked_matches(parsed)
+        ids = [p.values.get("id_number", "") for p in parsed] + [p.id_number for p in masked.values()]
         existing = {p.id_number: p for p in Person.objects.filter(id_number__in=ids)}
         visible = set(
             Person.objects.visible_to(self.actor, "change")
@@ -198,28 +304,64 @@ class RosterValidator:
         )
         seen: dict[str, int] = {}
         for index, row in enumerate(parsed, start=1):
-            self._validate_row(row, existing, visible, seen)
+            self._validate_row(row, existing, visible, seen, masked)
             if on_progress and index % PROGRESS_EVERY == 0:
                 on_progress(index)
         return parsed
 
+    def _masked_matches(self, parsed) -> dict[int, Person]:
+        """Masked ID numbers resolved to the one person the importer may change with that name
+        and those visible digits (one query); rows without exactly one match are left out."""
+        rows = [p for p in parsed if MASK_CHAR in p.values.get("id_number", "")]
+        if not rows:
+            return {}
+        candidates: dict[tuple, list[Person]] = {}
+        for person in Person.objects.visible_to(self.actor, "change").filter(
+            name__in={r.values.get("name", "") for r in rows}
+        ):
+            key = (person.name, mask_id_number(person.id_number))
+            candidates.setdefault(key, []).append(person)
+        found = {}
+        for row in rows:
+            matches = candidates.get((row.values.get("name", ""), row.values["id_number"]), [])
+            row.values["_masked_matches"] = len(matches)
+            if len(matches) == 1:
+                found[row.row] = matches[0]
+        return found
+
     def _error(self, row: ParsedRow, column: str, message: str) -> None:
         row.errors.append(RowError(row.row, dict(COLUMNS)[column], message))
 
-    def _validate_row(self, row: ParsedRow, existing, visible, seen) -> None:
+    def _validate_row(self, row: ParsedRow, existing, visible, seen, masked) -> None:
         v = row.values
         for name in REQUIRED:
             if not v.get(name):
                 self._error(row, name, "必填项为空。")
         if len(v.get("name", "")) > 50:
             self._error(row, "name", "姓名不能超过50个字。")
-        id_number = v.get("id_number", "").upper()
-        v["id_number"] = id_number
-        if id_number:
+        if v.get("name", "").startswith(FORMULA_LEADS):
+            self._error(row, "name", "姓名不能以 =、+、-、@ 或制表符开头。")
+        id_number = v.get("id_number", "")
+        if MASK_CHAR in id_number:
+            matches = v.pop("_masked_matches", 0)
+            if row.row in masked:
+                id_number = v["id_number"] = masked[row.row].id_number
+            elif matches > 1:
+                self._error(
+                    row, "id_number", "身份证号为脱敏显示，同名且号码相近的人员不止一位，请填写完整身份证号。"
+                )
+                id_number = ""
+            else:
+                self._error(
+                    row, "id_number", "身份证号为脱敏显示，未找到对应的人员；新增人员请填写完整身份证号。"
+                )
+                id_number = ""
+        elif id_number:
             try:
                 validate_id_number(id_number)
             except ValidationError as exc:
                 self._error(row, "id_number", exc.messages[0])
+        if id_number:
             if id_number in seen:
                 self._error(row, "id_number", f"与第{seen[id_number]}行的身份证号重复。")
             seen.setdefault(id_number, row.row)
@@ -229,10 +371,12 @@ class RosterValidator:
                     row, "id_number", "该身份证号已登记在您管辖范围之外的单位，请联系上级单位办理调动。"
                 )
             row.existing = person
+        if MASK_CHAR in v.get("phone", "") and (
+            row.existing is None or v["phone"] != mask_id_number(row.existing.phone)
+        ):
+            self._error(row, "phone", "联系电话为脱敏显示，请填写完整号码（原样保留脱敏值表示不修改）。")
         if v.get("unit"):
-            row.unit = self.units_by_code.get(v["unit"]) or self.units_by_name_path.get(v["unit"].strip("/"))
-            if row.unit is None:
-                self._error(row, "unit", f"单位“{v['unit']}”不存在或不在您的管辖范围内。")
+            row.unit = self._unit(row, v["unit"])
         for column, choices in (
             ("gender", GENDERS),
             ("category", CATEGORIES),
@@ -240,34 +384,105 @@ class RosterValidator:
         ):
             if v.get(column) and v[column] not in choices:
                 self._error(row, column, f"“{v[column]}”不是有效值，可选：{'、'.join(choices)}。")
+        self._status_step(row)
         row.organisation = self._org(row, "party_organisation", exclude_kind=OrganisationKind.PARTY_GROUP)
-        row.group = self._org(row, "party_group", kind=OrganisationKind.PARTY_GROUP)
+        row.group = self._org(row, "party_group", kind=OrganisationKind.PARTY_GROUP, within=row.organisation)
         if row.group and row.organisation and not row.group.path.startswith(row.organisation.path):
             self._error(row, "party_group", "党小组不属于所填党组织。")
         if row.group and not row.organisation:
             self._error(row, "party_organisation", "填写党小组时须同时填写所在党组织。")
 
-    def _org(self, row, column, kind=None, exclude_kind=None):
+    def _unit(self, row: ParsedRow, text: str) -> Unit | None:
+        unit = self.units_by_code.get(text) or self.units_by_name_path.get(text.strip("/"))
+        if unit is not None:
+            return unit
+        named = self.units_by_name.get(text, [])
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            candidates = "、".join(sorted(self.unit_paths[u.pk] for u in named)[:10])
+            self._error(
+                row,
+                "unit",
+                f"单位名称“{text}”在您的管辖范围内不唯一（{candidates}），请填写单位编码或完整路径。",
+            )
+            return None
+        self._error(row, "unit", f"单位“{text}”不存在、已撤销或不在您的管辖范围内。")
+        return None
+
+    def _status_step(self, row: ParsedRow) -> None:
+        from .services import status_transition_check
+
+        new = STATUSES.get(row.values.get("political_status", ""))
+        person = row.existing
+        if new is None or person is None or new == person.political_status:
+            return
+        try:
+            status_transition_check(old=person.political_status, new=new)
+        except ValidationError as exc:
+            self._error(row, "political_status", exc.messages[0])
+
+    def _org(self, row, column, kind=None, exclude_kind=None, within=None):
         name = row.values.get(column)
         if not name:
             return None
         candidates = [
             o for o in self.orgs.get(name, []) if (kind is None or o.kind == kind) and o.kind != exclude_kind
         ]
+        if within is not None:
+            candidates = [o for o in candidates if o.path.startswith(within.path)] or candidates
+        if len(candidates) > 1 and row.unit is not None:
+            # the organisation built on the person's unit or above it
+            near = [o for o in candidates if row.unit.path.startswith(o.unit.path)]
+            candidates = near or candidates
         if not candidates:
             self._error(row, column, f"党组织“{name}”不存在或不在您的管辖范围内。")
             return None
         if len(candidates) > 1:
-            self._error(row, column, f"党组织名称“{name}”不唯一，请联系管理员。")
+            where = "、".join(sorted(self.unit_paths.get(o.unit_id, o.unit.name) for o in candidates)[:10])
+            self._error(row, column, f"党组织名称“{name}”不唯一（所在单位：{where}），请联系管理员。")
             return None
         return candidates[0]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _fields_of(row: ParsedRow) -> dict:
+    """The person's values named by this row: only the columns the file has; for someone
+    already registered a blank gender, category or political status means "unchanged"."""
+    v, new = row.values, row.existing is None
+    fields = {"name": v["name"]}
+    choice_columns = (
+        ("gender", GENDERS, Gender.MALE),
+        ("category", CATEGORIES, PersonCategory.COMMANDER),
+        ("political_status", STATUSES, PoliticalStatus.MASSES),
+    )
+    for column, choices, default in choice_columns:
+        if v.get(column):
+            fields[column] = choices[v[column]]
+        elif new:
+            fields[column] = default
+    for column in ("position", "rank"):
+        if column in v:
+            fields[column] = v[column]
+    if "phone" in v:
+        masked = not new and v["phone"] and v["phone"] == mask_id_number(row.existing.phone)
+        if not masked:
+            fields["phone"] = v["phone"]
+    if "party_organisation" in v:
+        fields["party_organisation"] = row.organisation
+    if "party_group" in v:
+        fields["party_group"] = row.group
+    return fields
 
 
 def roster_apply(parsed: list[ParsedRow], *, today: datetime.date, on_progress=None) -> tuple[int, int]:
     """Write every row (creating or updating by ID number); the caller holds the transaction.
 
-    ``on_progress(written)`` is called every ``PROGRESS_EVERY`` rows and once at the end.
-    New people are written in chunks of ``PROGRESS_EVERY`` (a fixed number of queries each).
+    Returns (people created, people whose values changed). ``on_progress(written)`` is
+    called every ``PROGRESS_EVERY`` rows and once at the end. New people are written in
+    chunks of ``PROGRESS_EVERY`` (a fixed number of queries each).
     """
     updated = 0
     new_people = []
@@ -280,24 +495,14 @@ def roster_apply(parsed: list[ParsedRow], *, today: datetime.date, on_progress=N
             on_progress(written)
 
     for row in parsed:
-        v = row.values
-        fields = {
-            "name": v["name"],
-            "gender": GENDERS.get(v.get("gender"), "M") if v.get("gender") else "M",
-            "category": CATEGORIES.get(v.get("category"), PersonCategory.COMMANDER),
-            "position": v.get("position", ""),
-            "rank": v.get("rank", ""),
-            "phone": v.get("phone", ""),
-            "political_status": STATUSES.get(v.get("political_status"), PoliticalStatus.MASSES),
-            "party_organisation": row.organisation,
-            "party_group": row.group,
-        }
+        fields = _fields_of(row)
         if row.existing is None:
-            birth = _birth_date(v["id_number"])
-            new_people.append(Person(id_number=v["id_number"], unit=row.unit, birth_date=birth, **fields))
+            birth = _birth_date(row.values["id_number"])
+            new_people.append(
+                Person(id_number=row.values["id_number"], unit=row.unit, birth_date=birth, **fields)
+            )
         else:
-            _update_person(row.existing, row.unit, fields, today)
-            updated += 1
+            updated += _update_person(row.existing, row.unit, fields, today)
             tick(1)
     for start in range(0, len(new_people), PROGRESS_EVERY):
         chunk = new_people[start : start + PROGRESS_EVERY]
@@ -337,17 +542,26 @@ def _birth_date(id_number: str):
     return datetime.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
-def _update_person(person: Person, unit: Unit, fields: dict, today) -> None:
+def _update_person(person: Person, unit: Unit, fields: dict, today) -> bool:
+    """Apply one row to a registered person; nothing is written when nothing changes.
+
+    The unit changes by a dated transfer, the political status by a dated step (the step was
+    checked by the validator), the party organisation and group by dated memberships."""
     from .services import person_transfer
 
+    changed = False
     if person.unit_id != unit.pk:
         person_transfer(person=person, to_unit=unit, on=today, note="花名册导入")
         person.refresh_from_db()
-    if person.political_status != fields["political_status"]:
+        changed = True
+    status = fields.get("political_status", person.political_status)
+    if person.political_status != status:
         PoliticalStatusChange.objects.create(
-            person=person, status=fields["political_status"], effective_date=today, note="花名册导入"
+            person=person, status=status, effective_date=today, note="花名册导入"
         )
     for org_field in ("party_organisation", "party_group"):
+        if org_field not in fields:
+            continue
         new = fields[org_field]
         if getattr(person, f"{org_field}_id") != getattr(new, "pk", None):
             PartyMembership.objects.filter(
@@ -357,9 +571,16 @@ def _update_person(person: Person, unit: Unit, fields: dict, today) -> None:
                 PartyMembership.objects.create(
                     person=person, organisation=new, start_date=today, note="花名册导入"
                 )
-    for name, value in fields.items():
-        setattr(person, name, value)
+    differs = [name for name, value in fields.items() if getattr(person, name) != value]
+    if not differs:
+        return changed
+    for name in differs:
+        setattr(person, name, fields[name])
     person.save()
+    return True
+
+
+# --- the job ---------------------------------------------------------------------------------
 
 
 def import_job_run(job: ImportJob) -> ImportJob:
@@ -378,7 +599,7 @@ def import_job_run(job: ImportJob) -> ImportJob:
         return _finish(
             job,
             ImportJob.Status.FAILED,
-            errors=[{"row": 0, "column": "", "message": "无法读取文件，请上传 .xlsx 格式的花名册。"}],
+            errors=[{"row": 0, "column": "", "message": UNREADABLE}],
         )
     total = len(rows)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
@@ -425,25 +646,33 @@ def _finish(job, status, errors=(), processed=None, created=0, updated=0):
 
 
 def roster_import_start(*, file, unit: Unit, actor) -> ImportJob:
-    """Store the upload and import it: in-process for small files, as a Celery task for big ones."""
+    """Check the upload (extension, size on disk and unpacked, from the zip directory only),
+    store it, and import it: in the request only when it is small, else as a Celery task."""
     from django.core.exceptions import PermissionDenied
 
     from .tasks import run_import_job
 
     if not actor.has_perm("people.add_person", unit):
         raise PermissionDenied("您无权向该单位导入人员。")
+    if unit.dissolved_on:
+        raise ValidationError({"unit": f"单位“{unit.name}”已撤销，不能导入。"})
     name = getattr(file, "name", "") or ""
     if not name.lower().endswith(".xlsx"):
         raise ValidationError({"file": "请上传 .xlsx 格式的花名册。"})
-    if getattr(file, "size", 0) > 20 * 1024 * 1024:
-        raise ValidationError({"file": "文件不能超过 20 MB。"})
+    if getattr(file, "size", 0) > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": f"文件不能超过 {MAX_UPLOAD_BYTES // MB} MB。"})
+    unpacked = inspect_workbook(file)
     job = ImportJob.objects.create(unit=unit, file=file, created_by=actor)
+    if unpacked > INLINE_UNCOMPRESSED_BYTES:
+        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+        return job
     with job.file.open("rb") as handle:
         try:
             rows = load_workbook(handle, read_only=True).worksheets[0].max_row or 0
         except Exception as exc:
+            job.file.delete(save=False)
             job.delete()
-            raise ValidationError({"file": "无法读取文件，请上传 .xlsx 格式的花名册。"}) from exc
+            raise ValidationError({"file": UNREADABLE}) from exc
     if rows > TASK_THRESHOLD:
         transaction.on_commit(lambda: run_import_job.delay(job.pk))
         return job
@@ -456,3 +685,125 @@ def error_report_rows(job: ImportJob):
 
 def template_rows():
     return [title for _, title in COLUMNS]
+
+
+# --- export and template -------------------------------------------------------------------------
+
+
+def roster_export_rows(queryset, *, user):
+    """Rows of the roster export, in ``COLUMNS`` order, re-importable as they are: the unit by
+    name (its path where the name is ambiguous in the user's scope), the party organisation and
+    group by name; ID numbers and phones masked where the row's ``pid_visible`` is false."""
+    people = list(queryset.select_related("unit", "party_organisation", "party_group"))
+    labels = unit_labels({p.unit for p in people}, scope=Unit.objects.visible_to(user, "view"))
+    for p in people:
+        visible = getattr(p, "pid_visible", False)
+        yield [
+            p.name,
+            p.get_gender_display(),
+            p.id_number if visible else mask_id_number(p.id_number),
+            labels[p.unit_id],
+            p.get_category_display(),
+            p.position,
+            p.rank,
+            p.phone if visible else mask_id_number(p.phone),
+            p.get_political_status_display(),
+            p.party_organisation.name if p.party_organisation else "",
+            p.party_group.name if p.party_group else "",
+        ]
+
+
+NOTES = {
+    "name": "必填。姓名，不超过50字，不能以 =、+、-、@ 开头。以“示例”开头的行不会导入。",
+    "gender": "男 或 女（下拉选择）。已登记人员留空表示不修改；新增人员留空按“男”。",
+    "id_number": "必填。18位身份证号（按文本填写，末位可为X）。按身份证号匹配已登记人员：已有则更新，"
+    "没有则新增。导出的脱敏号码（如 5201**********1234）表示该人员不修改身份证号。",
+    "unit": "必填。单位名称（下拉选择，须在您的管辖范围内）、单位编码，或从最上级起用“/”连接的完整路径。"
+    "名称重名时请填编码或完整路径。单位变化即登记调动。",
+    "category": "指战员 / 政府专职消防员 / 文职人员（下拉选择）。",
+    "position": "职务，可空。",
+    "rank": "衔级，可空。",
+    "phone": "联系电话，可空。导出的脱敏号码表示不修改。",
+    "political_status": "政治面貌（下拉选择）。只能按 入党申请人→入党积极分子→预备党员→正式党员 的顺序向前变更，"
+    "或改为群众/共青团员。已登记人员留空表示不修改。",
+    "party_organisation": "所在党支部（或党总支、党委）名称，可空（下拉选择）。",
+    "party_group": "所在党小组名称，可空；填写时须同时填写党组织。",
+}
+
+
+def roster_template(*, user) -> bytes:
+    """The roster template: the header with a note (cell comment) on each column, one example
+    row, and drop-down lists (data validation) of the allowed values, the units and party
+    organisations of the user's scope included (on a hidden sheet "可选值")."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "花名册"
+    lists = book.create_sheet("可选值")
+    lists.sheet_state = "hidden"
+    units = list(
+        Unit.objects.visible_to(user, "people.add_person").filter(dissolved_on__isnull=True).order_by("path")
+    )
+    labels = unit_labels(units, scope=Unit.objects.visible_to(user, "people.add_person"))
+    orgs = list(
+        PartyOrganisation.objects.visible_to(user, "view").filter(closed_on__isnull=True).order_by("path")
+    )
+    choices = {
+        "gender": [label for _, label in Gender.choices],
+        "category": [label for _, label in PersonCategory.choices],
+        "political_status": [label for _, label in PoliticalStatus.choices],
+        "unit": [labels[u.pk] for u in units],
+        "party_organisation": sorted(
+            {o.name for o in orgs if o.kind != OrganisationKind.PARTY_GROUP}, key=lambda n: n
+        ),
+        "party_group": sorted({o.name for o in orgs if o.kind == OrganisationKind.PARTY_GROUP}),
+    }
+    strict = {"gender", "category", "political_status"}  # units and organisations also take codes/paths
+    for index, (name, title) in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index, value=title)
+        cell.font = Font(bold=True)
+        cell.comment = Comment(NOTES[name], "党建工作平台", width=320, height=140)
+        letter = cell.column_letter
+        sheet.column_dimensions[letter].width = 24 if name in ("id_number", "unit") else 14
+        values = choices.get(name)
+        if not values:
+            continue
+        list_column = lists.cell(row=1, column=index).column_letter
+        lists.cell(row=1, column=index, value=title)
+        for offset, value in enumerate(values, start=2):
+            lists.cell(row=offset, column=index, value=neutralise(value))
+        rule = DataValidation(
+            type="list",
+            formula1=f"'可选值'!${list_column}$2:${list_column}${len(values) + 1}",
+            allow_blank=True,
+            showErrorMessage=name in strict,
+            errorTitle="无效的值",
+            error=f"请从下拉列表中选择{title}。",
+            promptTitle=title,
+            prompt=NOTES[name][:255],
+            showInputMessage=False,
+        )
+        rule.add(f"{letter}2:{letter}5000")
+        sheet.add_data_validation(rule)
+    example_unit = labels[units[0].pk] if units else "单位名称"
+    example = {
+        "name": f"{EXAMPLE_PREFIX}：张三（本行不会导入）",
+        "gender": "男",
+        "id_number": "11010519491231002X",
+        "unit": example_unit,
+        "category": "指战员",
+        "position": "消防员",
+        "rank": "四级消防士",
+        "phone": "13800000000",
+        "political_status": "正式党员",
+        "party_organisation": "",
+        "party_group": "",
+    }
+    for index, (name, _) in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=2, column=index, value=neutralise(example[name]))
+        cell.data_type = "s"
+        cell.font = Font(italic=True, color="808080")
+    sheet.column_dimensions["C"].number_format = "@"  # ID numbers as text, never 1.1e17
+    sheet.freeze_panes = "A2"
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -41,3 +41,22 @@ def membership_figures(*, user, root: Unit) -> dict:
             for child in children
         ],
     }
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def user_full_name(user) -> str:
+    """A person's name as Chinese writes it: family name first, no space ("陈遵明"); names in
+    Latin letters keep the Western order ("Ada Lovelace")."""
+    family, given = (user.last_name or "").strip(), (user.first_name or "").strip()
+    if _is_cjk(family + given):
+        return f"{family}{given}"
+    return " ".join(part for part in (given, family) if part)
+
+
+def account_label(user) -> str:
+    """How a login account is offered in the people forms: "陈遵明（demo_zunyi）"."""
+    name = user_full_name(user)
+    return f"{name}（{user.username}）" if name else user.username

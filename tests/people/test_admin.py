@@ -26,12 +26,21 @@ def test_hq_admin_sees_full_id_numbers(tree, client):
     assert person.id_number in client.get("/admin/people/person/").content.decode()
 
 
-def test_search_by_id_number_works_for_masked_users(tree, client):
+def test_search_by_id_number_finds_people_whose_number_the_user_may_see(tree, client):
     person = make_person(tree.station, name="查找对象")
     make_person(tree.station, name="别人")
-    client.force_login(user_with_role("unit_admin", tree.det))
+    client.force_login(user_with_role("hq_admin", tree.det))
     result = client.get("/admin/people/person/", {"q": person.id_number})
     assert [p.pk for p in result.context["cl"].result_list] == [person.pk]
+
+
+def test_search_by_a_masked_id_number_finds_nothing_in_the_admin(tree, client):
+    person = make_person(tree.station, name="查找对象")
+    client.force_login(user_with_role("unit_admin", tree.det))
+    result = client.get("/admin/people/person/", {"q": person.id_number})
+    assert list(result.context["cl"].result_list) == []
+    by_name = client.get("/admin/people/person/", {"q": "查找"})
+    assert [p.pk for p in by_name.context["cl"].result_list] == [person.pk]
 
 
 def test_admin_changelist_is_scoped_and_query_count_is_constant(tree, client, django_assert_max_num_queries):

@@ -103,7 +103,7 @@ def test_temporary_branch_members_keep_their_home_branch_and_it_closes_itself(tr
     assert temporary_branches_close_expired(today=D(2026, 4, 1)) == 1
     assert temporary_branches_close_expired(today=D(2026, 4, 2)) == 0  # idempotent
     temp.refresh_from_db()
-    assert temp.closed_on == D(2026, 4, 1)
+    assert temp.closed_on == D(2026, 3, 31)  # its end date, not the day the task ran
     assert PartyMembership.objects.get(person=person, organisation=temp).end_date == D(2026, 3, 31)
     assert PartyMembership.objects.get(person=person, organisation=home).end_date is None
 

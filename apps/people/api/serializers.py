@@ -1,13 +1,26 @@
 from rest_framework import serializers
 
-from apps.core.api.serializers import ScopedModelSerializer
+from apps.core.api.serializers import ScopedModelSerializer, ScopedPrimaryKeyRelatedField
+from apps.units.models import Unit
 
 from ..models import ImportJob, PartyMembership, Person, PoliticalStatusChange, UnitMembership, mask_id_number
 
 
-class PersonSerializer(ScopedModelSerializer):
-    """ID numbers are masked unless the viewset annotated ``pid_visible`` for this row."""
+class OpenUnitField(ScopedPrimaryKeyRelatedField):
+    """A unit in the user's scope that is not dissolved (dissolved units take no one in)."""
 
+    def get_queryset(self):
+        return super().get_queryset().filter(dissolved_on__isnull=True)
+
+
+class PersonSerializer(ScopedModelSerializer):
+    """ID numbers are masked unless the viewset annotated ``pid_visible`` for this row.
+
+    A change is checked by ``services.person_update`` (registered write path): the masked ID
+    number or phone sent back means "unchanged", and only users who may see the number may
+    change it; that is why the field has no validators here (the service validates)."""
+
+    id_number = serializers.CharField(label="身份证号", max_length=18, required=False)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     category_display = serializers.CharField(source="get_category_display", read_only=True)
     political_status_display = serializers.CharField(source="get_political_status_display", read_only=True)
@@ -46,6 +59,7 @@ class PersonSerializer(ScopedModelSerializer):
 
 class PersonCreateSerializer(serializers.ModelSerializer):
     since = serializers.DateField(write_only=True, label="入职（调入）日期")
+    unit = OpenUnitField(queryset=Unit.objects.all(), label="所在单位")
 
     class Meta:
         model = Person

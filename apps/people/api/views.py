@@ -1,21 +1,22 @@
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Case, Value, When
+from django.db.models import BooleanField, Case, Q, Value, When
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedViewSetMixin
-from apps.core.exports import xlsx_response
+from apps.core.exports import workbook_response, xlsx_response
 from apps.core.scoping import permitted_condition
 from apps.party.models import PartyOrganisation
 from apps.units.models import Unit
 
 from .. import imports, services
-from ..models import ImportJob, Person, PersonCategory, PoliticalStatus, mask_id_number
+from ..models import ImportJob, Person, PersonCategory, PoliticalStatus
 from .serializers import (
     ImportJobSerializer,
     ImportUploadSerializer,
@@ -43,6 +44,30 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["unit", "political_status", "category", "party_organisation", "party_group", "is_active"]
 
 
+def id_number_condition(user, term: str):
+    """Exact match on the ID number, only on people whose number ``user`` may see (a masked
+    number is no search key: the search would tell whose number it is)."""
+    allowed = permitted_condition(Person, user, "people.view_personal_data")
+    if allowed is False:
+        return Q(pk__in=[])
+    exact = Q(id_number=term.upper())
+    return exact if allowed is True else exact & allowed
+
+
+def person_search_condition(user, term: str):
+    """A search term matches a name (contains) or, where the user may see it, the ID number."""
+    return Q(name__icontains=term) | id_number_condition(user, term)
+
+
+class PersonSearchFilter(filters.SearchFilter):
+    """``?search=``: every term must match a name or (exactly) a visible ID number."""
+
+    def filter_queryset(self, request, queryset, view):
+        for term in self.get_search_terms(request):
+            queryset = queryset.filter(person_search_condition(request.user, term))
+        return queryset
+
+
 def with_pid_visibility(queryset, user):
     """Annotate ``pid_visible``: may this user see the full ID number? One subquery, no per-row check."""
     allowed = permitted_condition(Person, user, "people.view_personal_data")
@@ -53,36 +78,6 @@ def with_pid_visibility(queryset, user):
     )
 
 
-EXPORT_COLUMNS = [
-    ("name", "姓名"),
-    ("gender_label", "性别"),
-    ("id_number", "身份证号"),
-    ("unit_name", "单位"),
-    ("category_label", "人员类别"),
-    ("position", "职务"),
-    ("rank", "衔级"),
-    ("phone", "联系电话"),
-    ("status_label", "政治面貌"),
-]
-
-
-def person_export_rows(queryset):
-    """Rows for the .xlsx export; ID numbers and phones masked where ``pid_visible`` is false."""
-    for p in queryset.select_related("unit"):
-        visible = getattr(p, "pid_visible", False)
-        yield [
-            p.name,
-            p.get_gender_display(),
-            p.id_number if visible else mask_id_number(p.id_number),
-            p.unit.name,
-            p.get_category_display(),
-            p.position,
-            p.rank,
-            p.phone if visible else mask_id_number(p.phone),
-            p.get_political_status_display(),
-        ]
-
-
 class PersonViewSet(ScopedModelViewSet):
     """People 人员 in the user's subtree; ID numbers masked without 'view personal data'."""
 
@@ -90,7 +85,8 @@ class PersonViewSet(ScopedModelViewSet):
     lookup_value_regex = r"\d+"
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
-    search_fields = ["name", "=id_number"]
+    filter_backends = [DjangoFilterBackend, PersonSearchFilter, filters.OrderingFilter]
+    search_fields = ["name"]  # and the exact ID number where visible (PersonSearchFilter)
     ordering_fields = ["name", "unit__path", "updated_at"]
     action_permissions = {
         "transfer": "change",
@@ -105,18 +101,16 @@ class PersonViewSet(ScopedModelViewSet):
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request, *args, **kwargs):
-        data = PersonCreateSerializer(data=request.data)
+        data = PersonCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        unit = Unit.objects.visible_to(request.user, "view").filter(pk=fields.pop("unit").pk).first()
-        if unit is None:
-            raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
-        person = services.person_create(unit=unit, since=fields.pop("since"), actor=request.user, **fields)
+        person = services.person_create(
+            unit=fields.pop("unit"), since=fields.pop("since"), actor=request.user, **fields
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data, status=201)
 
-    def perform_destroy(self, instance):
-        instance.is_active = False  # people leave; their records stay
-        instance.save(update_fields=["is_active", "updated_at"])
+    # Deleting a person goes through ``services.person_deactivate`` (the base viewset's
+    # ``perform_destroy`` and ``apps.core.writes``): people leave, their records stay.
 
     @extend_schema(request=TransferSerializer, responses=PersonSerializer)
     @action(detail=True, methods=["post"])
@@ -125,10 +119,12 @@ class PersonViewSet(ScopedModelViewSet):
         data = TransferSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         to_unit = (
-            Unit.objects.visible_to(request.user, "view").filter(pk=data.validated_data["to_unit"]).first()
+            Unit.objects.visible_to(request.user, "view")
+            .filter(pk=data.validated_data["to_unit"], dissolved_on__isnull=True)
+            .first()
         )
         if to_unit is None:
-            raise ValidationError({"to_unit": "调入单位不存在或不在您的管辖范围内。"})
+            raise ValidationError({"to_unit": "调入单位不存在、已撤销或不在您的管辖范围内。"})
         services.person_transfer(
             person=person,
             to_unit=to_unit,
@@ -183,12 +179,12 @@ class PersonViewSet(ScopedModelViewSet):
 
     @action(detail=False, methods=["get"])
     def export(self, request):
-        """The filtered list as .xlsx."""
+        """The filtered list as .xlsx, in the roster's columns: it re-imports unchanged."""
         queryset = self.filter_queryset(self.get_queryset())
         return xlsx_response(
             filename="人员名单.xlsx",
-            headers=[t for _, t in EXPORT_COLUMNS],
-            rows=person_export_rows(queryset),
+            headers=imports.template_rows(),
+            rows=imports.roster_export_rows(queryset, user=request.user),
         )
 
 
@@ -208,9 +204,13 @@ class ImportJobViewSet(
     def create(self, request, *args, **kwargs):
         data = ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        unit = Unit.objects.visible_to(request.user, "view").filter(pk=data.validated_data["unit"]).first()
+        unit = (
+            Unit.objects.visible_to(request.user, "view")
+            .filter(pk=data.validated_data["unit"], dissolved_on__isnull=True)
+            .first()
+        )
         if unit is None:
-            raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
+            raise ValidationError({"unit": "单位不存在、已撤销或不在您的管辖范围内。"})
         job = imports.roster_import_start(file=data.validated_data["file"], unit=unit, actor=request.user)
         job.refresh_from_db()
         code = (
@@ -229,5 +229,7 @@ class ImportJobViewSet(
 
     @action(detail=False, methods=["get"])
     def template(self, request):
-        """An empty roster with the expected header row."""
-        return xlsx_response(filename="花名册模板.xlsx", headers=imports.template_rows(), rows=[])
+        """The roster template: header with a note per column, an example row, drop-down lists."""
+        return workbook_response(
+            filename="花名册模板.xlsx", content=imports.roster_template(user=request.user)
+        )
