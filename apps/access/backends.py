@@ -1,8 +1,6 @@
 """Authentication backend answering ``user.has_perm(perm, obj)`` by the object's unit."""
 
-from apps.core.scoping import granted_on_unit, scope_unit_of
-
-from .models import UnitPermission
+from apps.core.scoping import granted_on_unit, permissions_anywhere, scope_unit_of
 
 
 class ScopedPermissionBackend:
@@ -20,14 +18,8 @@ class ScopedPermissionBackend:
     # ``login()`` without a backend) stores the first backend that has one in the session.
 
     def _granted_anywhere(self, user) -> set[str]:
-        if not hasattr(user, "_scoped_perm_cache"):
-            rows = (
-                UnitPermission.objects.filter(user_id=user.pk)
-                .values_list("permission__content_type__app_label", "permission__codename")
-                .distinct()
-            )
-            user._scoped_perm_cache = {f"{app}.{code}" for app, code in rows}
-        return user._scoped_perm_cache
+        # Read with the rest of the user's grants, once per request (apps.core.request_cache).
+        return permissions_anywhere(user)
 
     def get_all_permissions(self, user, obj=None):
         if not user.is_active or user.is_anonymous:

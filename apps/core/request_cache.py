@@ -73,7 +73,7 @@ def _connect_celery_signals() -> None:
 
 
 #: Rows whose change alters what ``memoized`` scoping values say within the same request.
-GRANT_TABLES = {"access.UnitPermission", "guardian.UserObjectPermission"}
+GRANT_TABLES = {"access.Grant", "access.UnitPermission", "guardian.UserObjectPermission"}
 
 
 def _forget_grants(sender, **_kwargs):
@@ -83,8 +83,11 @@ def _forget_grants(sender, **_kwargs):
 def _connect_model_signals() -> None:
     """Connected to the two tables only (lazy "app.Model" senders): a sender-less receiver
     would turn off Django's fast bulk delete for every model."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save
 
+    m2m_changed.connect(
+        _forget_grants, sender="access.Role_permissions", weak=False, dispatch_uid="forget_roles"
+    )
     for label in GRANT_TABLES:
         for signal in (post_save, post_delete):
             signal.connect(

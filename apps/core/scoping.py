@@ -52,12 +52,25 @@ def permission_grants(user, app_label: str, codename: str):
 def granted_paths(user, app_label: str, codename: str) -> list[str]:
     """Paths of the units where the permission is granted, outermost only (a grant inside
     another granted subtree adds nothing)."""
-    return memoized(
-        ("grants", user.pk, app_label, codename),
-        lambda: _outermost(
-            permission_grants(user, app_label, codename).values_list("content_object__path", flat=True)
-        ),
-    )
+    paths, _shares = user_grants(user)
+    return _outermost(paths.get((app_label, codename), ()))
+
+
+def permissions_anywhere(user) -> set[str]:
+    """``"app.codename"`` of every permission the user holds on some unit."""
+    paths, _shares = user_grants(user)
+    return {f"{app_label}.{codename}" for app_label, codename in paths}
+
+
+def user_grants(user):
+    """Everything the scoping layer needs to know about a user's grants, read in ONE
+    statement and kept for the rest of the request or task (``apps.core.request_cache``):
+    ``{(app_label, codename): [granted unit paths]}`` and
+    ``{(app_label, codename, model_app, model_name): {shared record pks}}``.
+
+    A role holds a few hundred permissions at most, so reading them all once is cheaper
+    than asking per permission (a list request asked three to five times)."""
+    return memoized(("grants", user.pk), lambda: _read_grants_and_shares(user))
 
 
 def units_granted(user, app_label: str, codename: str):
@@ -139,26 +152,11 @@ class ScopedQuerySetMixin:
         into every statement forced a scan of the whole table instead (``docs/scale.md``)."""
         if not getattr(self.model, "allow_record_grants", False):
             return restricted
-        shared = memoized(
-            ("grants", "shared", user.pk, self.model._meta.label_lower, app_label, codename),
-            lambda: list(_shared_pks(self.model, user, app_label, codename).values_list("as_int", flat=True)),
-        )
+        _paths, shares = user_grants(user)
+        shared = sorted(shares.get(_share_key(self.model, app_label, codename), ()))
         if not shared:
             return restricted
         return self.filter(models.Q(pk__in=restricted.values("pk")) | models.Q(pk__in=shared))
-
-
-def _shared_pks(model, user, app_label: str, codename: str):
-    from guardian.models import UserObjectPermission
-
-    shared = UserObjectPermission.objects.filter(
-        user_id=user.pk,
-        permission__codename=codename,
-        permission__content_type__app_label=app_label,
-        content_type__app_label=model._meta.app_label,
-        content_type__model=model._meta.model_name,
-    ).values("object_pk")
-    return _as_int_pks(shared)
 
 
 def permitted_condition(model, user, action: str) -> models.Q | bool:
@@ -175,15 +173,11 @@ def permitted_condition(model, user, action: str) -> models.Q | bool:
     field = model.scope_field
     condition = models.Q(pk__in=units) if field == "" else models.Q(**{f"{field}__in": units})
     if getattr(model, "allow_record_grants", False):
-        condition |= models.Q(pk__in=_shared_pks(model, user, app_label, codename))
+        _paths, shares = user_grants(user)
+        shared = sorted(shares.get(_share_key(model, app_label, codename), ()))
+        if shared:
+            condition |= models.Q(pk__in=shared)
     return condition
-
-
-def _as_int_pks(object_pks):
-    from django.db.models import IntegerField
-    from django.db.models.functions import Cast
-
-    return object_pks.annotate(as_int=Cast("object_pk", IntegerField())).values("as_int")
 
 
 class ScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
@@ -253,19 +247,21 @@ def _outermost(paths) -> list[str]:
 
 
 def _grants_and_shares(user, requests, perms):
-    """``{(app_label, codename): [granted unit paths]}`` and ``{share key: {record pks}}``,
-    from one statement (a UNION ALL when a requested model allows per-record grants)."""
+    """``{(app_label, codename): [granted unit paths]}`` and ``{share key: {record pks}}``
+    (all of the user's, from the request's one read: ``user_grants``)."""
+    return user_grants(user)
+
+
+def _read_grants_and_shares(user):
+    """The user's unit permissions and per-record shares in one UNION ALL statement."""
     from django.db.models import CharField, Value
     from guardian.models import UserObjectPermission
 
     from apps.access.models import UnitPermission
 
-    wanted = models.Q()
-    for app_label, codename in set(perms):
-        wanted |= models.Q(permission__codename=codename, permission__content_type__app_label=app_label)
     blank = Value("", output_field=CharField())
-    rows = (
-        UnitPermission.objects.filter(wanted, user_id=user.pk)
+    unit_rows = (
+        UnitPermission.objects.filter(user_id=user.pk)
         .order_by()
         .values_list(
             "permission__content_type__app_label",
@@ -275,37 +271,23 @@ def _grants_and_shares(user, requests, perms):
             blank,
         )
     )
-    share_keys = {
-        _share_key(model, *perm)
-        for (model, _action), perm in zip(requests, perms, strict=True)
-        if getattr(model, "allow_record_grants", False)
-    }
-    if share_keys:
-        shared = models.Q()
-        for app_label, codename, model_app, model_name in share_keys:
-            shared |= models.Q(
-                permission__codename=codename,
-                permission__content_type__app_label=app_label,
-                content_type__app_label=model_app,
-                content_type__model=model_name,
-            )
-        rows = rows.union(
-            UserObjectPermission.objects.filter(shared, user_id=user.pk)
-            .order_by()
-            .values_list(
-                "permission__content_type__app_label",
-                "permission__codename",
-                "object_pk",
-                "content_type__app_label",
-                "content_type__model",
-            ),
-            all=True,
+    share_rows = (
+        UserObjectPermission.objects.filter(user_id=user.pk)
+        .order_by()
+        .values_list(
+            "permission__content_type__app_label",
+            "permission__codename",
+            "object_pk",
+            "content_type__app_label",
+            "content_type__model",
         )
+    )
     paths: dict[tuple[str, str], list[str]] = {}
     shares: dict[tuple[str, str, str, str], set[int]] = {}
-    for app_label, codename, value, model_app, model_name in rows:
+    for app_label, codename, value, model_app, model_name in unit_rows.union(share_rows, all=True):
         if model_name:
-            shares.setdefault((app_label, codename, model_app, model_name), set()).add(int(value))
+            if value.isdigit():
+                shares.setdefault((app_label, codename, model_app, model_name), set()).add(int(value))
         else:
             paths.setdefault((app_label, codename), []).append(value)
     return paths, shares
