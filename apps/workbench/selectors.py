@@ -150,7 +150,7 @@ def board(user, root: Unit, now=None) -> dict:
     by_path = {u.path: u for u in units}
     stations = []
     for u in reporting:
-        if u.kind not in ("station",) and u.pk != root.pk:
+        if u.kind != "station":  # the board is about stations; other levels are not mixed in
             continue
         deadline = deadline_of(today, rules[u.pk][1])
         if u.pk in filed:
@@ -181,8 +181,7 @@ def board(user, root: Unit, now=None) -> dict:
     )
     live_children = [u for u in units if u.depth == root.depth + 1]
     trail = [by_path[root.path[:e]] for e in range(4, len(root.path), 4) if root.path[:e] in by_path]
-    reporting_total = len([s for s in stations])
-    reported = len([s for s in stations if s["state"] == "green" or s["unit"].pk in filed])
+    reported = len([s for s in stations if s["unit"].pk in filed])
     return {
         "root": root,
         "today": today,
@@ -190,7 +189,7 @@ def board(user, root: Unit, now=None) -> dict:
         "children": live_children,
         "tiles": {
             "reported": reported,
-            "not_reported": reporting_total - reported,
+            "not_reported": len(stations) - reported,
             "coverage_pct": coverage["coverage_pct"],
             "covered": coverage["covered"],
             "people": coverage["people"],

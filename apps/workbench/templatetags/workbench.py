@@ -60,3 +60,10 @@ def days_since(value) -> int:
     if not value:
         return 0
     return (timezone.now() - value).days
+
+
+@register.filter
+def subject(nomination) -> str:
+    """Whom a nomination names: the person's, unit's or party organisation's name."""
+    named = nomination.subject_person or nomination.subject_unit or nomination.subject_organisation
+    return named.name if named else ""

@@ -153,7 +153,7 @@ def decide(request, pk, action):
                     "comment": comment,
                 },
                 fragment="workbench/_inbox_row.html",
-                status=400,
+                status=200,  # htmx swaps only 2xx answers: the row comes back with the message
             )
         messages.error(request, f"{nomination.award_kind.name}推荐未处理：{error}")
         return redirect("workbench:inbox")

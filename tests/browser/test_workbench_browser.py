@@ -1,0 +1,186 @@
+"""Each role's main task on the workbench, in a real browser at phone and desk sizes.
+
+For each viewport: the task completes, nothing overflows sideways, no other unit's text
+appears, and every step is saved as a screenshot in ``tests/browser/artifacts/`` (a CI artifact).
+Skipped only when no Chromium is installed (``make browser-deps``).
+"""
+
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.factories.commendations import advance, make_nomination
+from tests.factories.people import make_person
+from tests.factories.talks import make_talk
+from tests.factories.units import user_with_role
+from tests.workbench.data import build_wb
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts" / "workbench"
+PASSWORD = "Test-pass-2026"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1440, "height": 900}}
+#: text only the sibling detachment's units carry: must never show for 甲站's people
+FOREIGN = ["丙站", "乙市支队", "赵丙"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="no Chromium: run `make browser-deps` (apt chromium)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the sync Playwright API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request, browser):
+    context = browser.new_context(viewport=VIEWPORTS[request.param], locale="zh-CN", is_mobile=request.param == "phone")
+    page = context.new_page()
+    page.viewport_name = request.param
+    yield page
+    context.close()
+
+
+class Steps:
+    """Screenshots of every step, and the checks every step must pass."""
+
+    def __init__(self, page, task):
+        self.page, self.task, self.n = page, task, 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name, foreign=FOREIGN):
+        self.n += 1
+        self.page.wait_for_load_state("networkidle")
+        self.page.screenshot(
+            path=str(ARTIFACTS / f"{self.task}-{self.page.viewport_name}-{self.n:02d}-{name}.png"), full_page=True
+        )
+        width = self.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{name}: page is {width[0]} px wide in a {width[1]} px window"
+        text = self.page.inner_text("body")
+        for word in foreign:
+            assert word not in text, f"{name}: another unit's text {word!r} is shown"
+
+
+def login(page, live_server, username):
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#login-form")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.fixture
+def station_data(tree):
+    return build_wb(tree)
+
+
+def test_station_admin_files_todays_zero_report_in_two_taps(page, live_server, station_data):
+    from apps.reports.models import ZeroReport
+
+    steps = Steps(page, "zero-report")
+    login(page, live_server, "wb_station")
+    steps("home")
+    page.click("#zero-one-tap")  # tap 1
+    page.wait_for_selector("#zero-confirm")
+    steps("confirm")
+    page.click("#zero-confirm")  # tap 2
+    page.wait_for_selector("#zero-done")
+    steps("filed")
+    assert "今日已报送" in page.inner_text("#zero-done")
+    report = ZeroReport.objects.get(unit=station_data.tree.station)
+    assert report.nothing_to_report and report.filed_by == station_data.station_admin
+
+
+def test_station_admin_records_a_talk_with_a_follow_up_without_typing_an_id(page, live_server, station_data):
+    from apps.talks.models import FollowUp, TalkRecord
+
+    w = station_data
+    steps = Steps(page, "talk")
+    login(page, live_server, "wb_station")
+    page.click("#uncovered a >> nth=0")  # "记录谈话" next to the first person not yet talked with
+    page.wait_for_selector("#talk-form")
+    steps("form")
+    person = page.inner_text("#chosen-person")
+    page.fill("textarea[name=state_of_mind]", "思想稳定，家中老人住院，需要请假照顾。")
+    page.fill("textarea[name=difficulties]", "母亲住院")
+    page.fill("textarea[name=fu0-description]", "协调安排轮休三天，到医院看望")
+    page.select_option("select[name=fu0-owner]", label="杨站长")
+    page.fill("input[name=fu0-due_date]", (datetime.date.today() + datetime.timedelta(days=3)).isoformat())
+    steps("filled")
+    page.click("#talk-submit")
+    page.wait_for_selector("#messages")
+    steps("saved")
+    assert f"已登记与{person}的谈话" in page.inner_text("#messages")
+    record = TalkRecord.objects.get(person__name=person)
+    followup = FollowUp.objects.get(record=record)
+    assert followup.owner == w.station_admin
+    assert followup.decrypted_text()["description"] == "协调安排轮休三天，到医院看望"
+
+
+def test_talker_finds_a_person_by_name(page, live_server, station_data):
+    steps = Steps(page, "talk-search")
+    login(page, live_server, "wb_station")
+    page.click("#talk-new")
+    page.wait_for_selector("#person-search")
+    page.fill("#person-search", "李")
+    page.wait_for_selector("label.wb-person-option >> text=李四")
+    steps("matches")
+    page.click("label.wb-person-option >> text=李四")
+    page.wait_for_selector("select[name=fu0-owner] >> option >> text=杨站长", state="attached")
+    steps("owners")
+
+
+def test_approver_sees_only_valid_actions_and_approves(page, live_server, station_data):
+    from apps.commendations.models import Nomination
+
+    w = station_data
+    nomination = advance(make_nomination(w.tree.station, w.station_admin, w.people[0]), w.secretary)
+    steps = Steps(page, "approve")
+    login(page, live_server, "wb_approver")
+    steps("inbox")
+    row = f"#nomination-{nomination.pk}"
+    actions = page.eval_on_selector_all(f"{row} button[data-action]", "bs => bs.map(b => b.dataset.action)")
+    assert actions == ["approve", "return", "reject"]
+    page.click(f"{row} button[data-action=return]")  # no reason given
+    page.wait_for_selector(f"{row} .wb-error")
+    steps("reason-required")
+    assert "理由" in page.inner_text(f"{row} .wb-error")
+    page.click(f"{row} button[data-action=approve]")
+    page.wait_for_selector("text=已审批通过")
+    steps("approved")
+    nomination.refresh_from_db()
+    assert nomination.status == Nomination.Status.APPROVING and nomination.current_level == w.tree.det
+
+
+def test_hq_sees_the_stations_that_have_not_filed_today_on_one_screen(page, live_server, station_data):
+    from apps.reports.services import zero_report_file
+
+    w = station_data
+    zero_report_file(unit=w.tree.station, report_date=datetime.date.today(), actor=w.station_admin)
+    make_talk(make_person(w.tree.station3), user_with_role("secretary", w.tree.corps), date=datetime.date.today())
+    steps = Steps(page, "hq-board")
+    login(page, live_server, "wb_hq")
+    steps("board", foreign=["乙省总队"])
+    board = page.inner_text("#status-board")
+    for name in ("乙站", "特勤站", "丙站"):
+        assert name in board
+    assert page.get_attribute(f"#status-board a[href$='unit={w.tree.station.pk}']", "data-state") == "green"
+    missing = page.eval_on_selector_all("#status-board a[data-state=red], #status-board a[data-state=amber]", "as => as.length")
+    assert missing == 3
+    page.click("#drill a >> text=甲市支队")
+    page.wait_for_selector("#board-title >> text=甲市支队")
+    steps("drilled", foreign=["乙省总队", "丙站"])
