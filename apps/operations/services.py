@@ -437,6 +437,54 @@ def team_setup(
 
 
 @transaction.atomic
+def organisation_adopt(
+    *, operation: Operation, organisation: PartyOrganisation, actor
+) -> OperationOrganisation:
+    """Take a temporary organisation set up before the operation (or by hand) under it, so
+    that closing the operation ends it too."""
+    op = _locked(operation)
+    authorize(actor, "operation.activate", op.unit)
+    _require_open(op)
+    if organisation.kind not in TEMPORARY_KINDS or organisation.closed_on:
+        raise ValidationError({"organisation": "只能纳入未撤销的临时党支部或党小组。"})
+    _require_covered(op, _fresh_unit(organisation.unit), "organisation")
+    if OperationOrganisation.objects.filter(organisation=organisation).exists():
+        raise ValidationError({"organisation": "该党组织已纳入战时行动。"})
+    link = OperationOrganisation(operation=op, organisation=organisation)
+    _history(link, actor).save()
+    return link
+
+
+@transaction.atomic
+def team_adopt(*, operation: Operation, team: CampaignTeam, actor) -> OperationTeam:
+    """Take an existing campaign team under the operation; its members join the front line."""
+    op = _locked(operation)
+    authorize(actor, "operation.activate", op.unit)
+    _require_open(op)
+    if team.end_date:
+        raise ValidationError({"team": "该队伍已解散。"})
+    _require_covered(op, _fresh_unit(team.unit), "team")
+    if OperationTeam.objects.filter(team=team).exists():
+        raise ValidationError({"team": "该队伍已纳入战时行动。"})
+    link = OperationTeam(operation=op, team=team)
+    _history(link, actor).save()
+    covered = covered_unit_ids(op)
+    on_line = set(FrontlinePerson.objects.filter(operation=op).values_list("person_id", flat=True))
+    for membership in team.memberships.filter(left_on__isnull=True).select_related("person"):
+        person = membership.person
+        if person.pk not in on_line and person.unit_id in covered:
+            since = max(membership.joined_on, op.start_date)
+            _history(
+                FrontlinePerson(
+                    operation=op, person=person, unit_id=person.unit_id, since=since, post=team.name[:100]
+                ),
+                actor,
+            ).save()
+            on_line.add(person.pk)
+    return link
+
+
+@transaction.atomic
 def team_member_add(
     *,
     operation: Operation,
