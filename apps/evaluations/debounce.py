@@ -27,6 +27,11 @@ def flag_key(scheme_id, year, period_number=0, period_label="") -> str:
     return "evaluations:recompute:{}:{}:{}:{}".format(*key)
 
 
+def flag_clear(scheme_id, year, period_number=0, period_label="") -> None:
+    """The running task's first step: an edit committed from now on enqueues a fresh run."""
+    cache.delete(flag_key(scheme_id, year, period_number, period_label))
+
+
 class _Enqueue:
     def __init__(self, key: tuple):
         self.key = key

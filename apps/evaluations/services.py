@@ -382,3 +382,40 @@ def honour_reject(*, honour: GroupHonour, actor) -> GroupHonour:
     honour.decided_at = timezone.now()
     honour.save()
     return honour
+
+
+# --- deletes from the base admin (the API offers none) --------------------------------
+
+
+def evaluation_delete(*, instance: Evaluation, actor) -> None:
+    """Delete an evaluation opened by mistake: drafts only. A published result (and the
+    version it superseded) is corrected, never deleted: the record of what was announced stays."""
+    from apps.core.writes import record_delete
+
+    with transaction.atomic():
+        stored = _lock(instance)
+        if stored.status != EvaluationStatus.DRAFT:
+            raise PermissionDenied("已发布的考核结果不能删除；如有错误请使用“更正”。")
+        record_delete(instance=stored, actor=actor)
+        request_recompute(stored.scheme_id, stored.year, stored.period_number, stored.period_label)
+
+
+def honour_delete(*, instance: GroupHonour, actor) -> None:
+    """Delete a proposal not yet decided; an accepted or rejected one keeps its decision."""
+    from apps.core.writes import record_delete
+
+    with transaction.atomic():
+        stored = GroupHonour.objects.select_for_update().get(pk=instance.pk)
+        if stored.status != HonourStatus.PROPOSED:
+            raise PermissionDenied("已确定或不予采纳的年度先进党小组推荐不能删除。")
+        record_delete(instance=stored, actor=actor)
+
+
+def _register() -> None:
+    from apps.core.writes import register_writes
+
+    register_writes(Evaluation, delete=evaluation_delete)
+    register_writes(GroupHonour, delete=honour_delete)
+
+
+_register()

@@ -9,7 +9,8 @@ class NotificationQuerySet(models.QuerySet):
         """A notice belongs to its recipient only, whatever their grants."""
         if user is None or not user.is_authenticated:
             return self.none()
-        return self.filter(recipient_id=user.pk)
+        field = "recipient_id" if self.model.__name__ == "Notification" else "user_id"
+        return self.filter(**{field: user.pk})
 
     def unread(self):
         return self.filter(read_at__isnull=True)
@@ -33,6 +34,7 @@ class Notification(models.Model):
     dedupe_key = models.CharField("去重键", max_length=200, unique=True, null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -44,3 +46,37 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class NotificationPreference(models.Model):
+    """How one user wants to be told, beyond the in-app inbox (which always keeps the notice:
+    it is the record of who was told, and what makes a reminder idempotent)."""
+
+    scope_field = None  # owned by its user, not by a unit
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name="用户",
+    )
+    email = models.BooleanField("同时发送电子邮件", default=True, help_text="发往账号中登记的电子邮箱")
+    email_categories = models.JSONField(
+        "发送邮件的通知类别",
+        default=list,
+        blank=True,
+        help_text="为空表示全部类别；例如 reports、party、people",
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "通知偏好"
+        verbose_name_plural = "通知偏好"
+
+    def __str__(self):
+        return f"{self.user} 的通知偏好"
+
+    def wants_email(self, category: str) -> bool:
+        return self.email and (not self.email_categories or category in self.email_categories)

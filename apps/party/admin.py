@@ -5,18 +5,20 @@ from django.utils.html import format_html
 
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
 from apps.core.admin_filters import UnitSubtreeFilter
+from apps.units.admin_mixins import DeleteRefusalMixin
+from apps.units.choices import LiveUnitChoicesAdminMixin
 
 from .models import CampaignTeam, PartyOrganisation, PartyPosition, TeamMembership
 
 
-class PositionInline(ScopedTabularInline):
+class PositionInline(LiveUnitChoicesAdminMixin, ScopedTabularInline):
     model = PartyPosition
     fields = ["person", "position", "start_date", "end_date"]
     autocomplete_fields = ["person"]
 
 
 @admin.register(PartyOrganisation)
-class PartyOrganisationAdmin(ScopedModelAdmin):
+class PartyOrganisationAdmin(DeleteRefusalMixin, LiveUnitChoicesAdminMixin, ScopedModelAdmin):
     list_display = ["tree_name", "kind", "unit", "start_date", "end_date", "closed_on"]
     list_filter = [UnitSubtreeFilter, "kind", ("closed_on", admin.EmptyFieldListFilter)]
     search_fields = ["name", "unit__name"]
@@ -98,7 +100,7 @@ class PartyOrganisationAddForm(forms.ModelForm):
 
 
 @admin.register(PartyPosition)
-class PartyPositionAdmin(ScopedModelAdmin):
+class PartyPositionAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
     list_display = ["person", "organisation", "position", "start_date", "end_date"]
     list_filter = [UnitSubtreeFilter, "position"]
     search_fields = ["person__name", "organisation__name"]
@@ -107,13 +109,15 @@ class PartyPositionAdmin(ScopedModelAdmin):
 
 
 class TeamMemberInline(ScopedTabularInline):
+    """One row per stint: a person who left and came back has two rows."""
+
     model = TeamMembership
     fields = ["person", "role", "joined_on", "left_on"]
     autocomplete_fields = ["person"]
 
 
 @admin.register(CampaignTeam)
-class CampaignTeamAdmin(ScopedModelAdmin):
+class CampaignTeamAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
     list_display = ["name", "kind", "organisation", "unit", "start_date", "end_date"]
     list_filter = [UnitSubtreeFilter, "kind"]
     search_fields = ["name", "organisation__name"]

@@ -133,6 +133,8 @@ class CampaignTeam(ScopedModel):
 
 
 class TeamMembership(ScopedModel):
+    """One stint of a person in a team (加入–退出); a person who rejoins gets a new row."""
+
     scope_field = "team__unit"
 
     team = models.ForeignKey(
@@ -149,7 +151,19 @@ class TeamMembership(ScopedModel):
     class Meta:
         verbose_name = "队员"
         verbose_name_plural = "队员"
-        constraints = [models.UniqueConstraint(fields=["team", "person"], name="team_member_unique")]
+        ordering = ["team", "person", "joined_on"]
+        constraints = [
+            # At most one open stint per person and team; closed stints are history.
+            models.UniqueConstraint(
+                fields=["team", "person"],
+                condition=models.Q(left_on__isnull=True),
+                name="team_member_one_open_stint",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("joined_on")),
+                name="team_member_stint_dates",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.team}: {self.person}"

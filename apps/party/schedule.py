@@ -7,4 +7,12 @@ BEAT_SCHEDULE: dict = {
         "task": "apps.party.tasks.close_expired_temporary_branches",
         "schedule": crontab(hour=0, minute=10),
     },
+    "party-remind-temporary-branches-ending": {
+        "task": "apps.party.tasks.remind_temporary_branches_ending",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "party-remind-probationary-conversions": {
+        "task": "apps.party.tasks.remind_probationary_conversions",
+        "schedule": crontab(hour=8, minute=5),
+    },
 }

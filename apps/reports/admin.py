@@ -9,9 +9,10 @@ from django.urls import path
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
 from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.exports import xlsx_response
+from apps.units.choices import LiveUnitChoicesAdminMixin
 from apps.units.models import Unit, UnitKind
 
-from . import exports, selectors
+from . import exports, selectors, services
 from .models import (
     Attendance,
     DailyCompliance,
@@ -23,6 +24,7 @@ from .models import (
     ReportingPolicy,
     ResponsibilityItem,
     ZeroReport,
+    ZeroReportCorrection,
     ZeroReportItem,
 )
 
@@ -53,36 +55,92 @@ class ZeroReportItemInline(ScopedTabularInline):
     fields = ["kind", "description", "people_affected"]
 
 
+class ZeroReportCorrectionInline(ScopedTabularInline):
+    model = ZeroReportCorrection
+    fields = ["corrected_at", "corrected_by", "reason", "previous_note", "previous_items"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "更正记录"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ZeroReportForm(forms.ModelForm):
+    correction_reason = forms.CharField(
+        label="更正原因", max_length=200, required=False, help_text="修改已报送的零报告须填写更正原因。"
+    )
+
+    class Meta:
+        model = ZeroReport
+        fields = ["unit", "report_date", "note"]
+
+
 @admin.register(ZeroReport)
-class ZeroReportAdmin(ScopedModelAdmin):
+class ZeroReportAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
+    """Filing and correcting go through the services with the report's items in one call: a
+    second filing of a day is refused; a change is a correction with a reason, kept on record."""
+
+    form = ZeroReportForm
     list_display = ["report_date", "unit", "nothing_to_report", "is_late", "filed_by", "filed_at"]
     list_filter = [UnitSubtreeFilter, "report_date", "is_late", "nothing_to_report"]
     search_fields = ["unit__name", "unit__code"]
     list_select_related = ["unit", "filed_by"]
     date_hierarchy = "report_date"
-    fields = ["unit", "report_date", "note"]
-    inlines = [ZeroReportItemInline]
+    inlines = [ZeroReportItemInline, ZeroReportCorrectionInline]
+
+    def get_fields(self, request, obj=None):
+        return (
+            ["unit", "report_date", "note", "correction_reason"] if obj else ["unit", "report_date", "note"]
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return ["unit", "report_date"] if obj else []
 
     def save_model(self, request, obj, form, change):
-        from .services import zero_report_file
-
-        if change:
-            return super().save_model(request, obj, form, change)
-        report = zero_report_file(
-            unit=obj.unit, report_date=obj.report_date, note=obj.note, actor=request.user
-        )
-        obj.pk = report.pk
-        obj._state.adding = False
+        pass  # filed or corrected together with its items in save_related (one service call)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        items = []
+        for formset in formsets:
+            if formset.model is not ZeroReportItem:
+                continue
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for item_form in formset.forms:
+                data = getattr(item_form, "cleaned_data", None)
+                if data and not data.get("DELETE") and data.get("kind"):
+                    items.append(
+                        {
+                            "kind": data["kind"],
+                            "description": data["description"],
+                            "people_affected": data.get("people_affected") or 0,
+                        }
+                    )
+        for formset in formsets:
+            if formset.model is not ZeroReportItem:
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         report = form.instance
-        has_items = report.items.exists()
-        if report.nothing_to_report == has_items:
-            ZeroReport.objects.filter(pk=report.pk).update(nothing_to_report=not has_items)
+        if change:
+            services.zero_report_correct(
+                report=report,
+                actor=request.user,
+                reason=form.cleaned_data.get("correction_reason", ""),
+                items=items,
+                note=form.cleaned_data.get("note", ""),
+            )
+            return
+        filed = services.zero_report_file(
+            unit=report.unit,
+            report_date=report.report_date,
+            note=report.note,
+            items=items,
+            actor=request.user,
+        )
+        report.pk = filed.pk
+        report._state.adding = False
 
 
 @admin.register(DailyCompliance)
@@ -101,7 +159,7 @@ class DailyComplianceAdmin(ScopedModelAdmin):
 
 
 @admin.register(ReportingPolicy)
-class ReportingPolicyAdmin(ScopedModelAdmin):
+class ReportingPolicyAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
     list_display = ["unit", "must_report", "deadline"]
     list_filter = [UnitSubtreeFilter, "must_report"]
     search_fields = ["unit__name"]
@@ -109,17 +167,12 @@ class ReportingPolicyAdmin(ScopedModelAdmin):
 
 
 @admin.register(GroupWeeklyReport)
-class GroupWeeklyReportAdmin(ScopedModelAdmin):
+class GroupWeeklyReportAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
     list_display = ["week_start", "group", "filed_by", "filed_at"]
     list_filter = [UnitSubtreeFilter, "week_start"]
     search_fields = ["group__name"]
     list_select_related = ["group", "filed_by"]
     exclude = ["filed_by"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.filed_by = request.user
-        super().save_model(request, obj, form, change)
 
     @admin.action(description="导出所选记录为 Excel")
     def export_xlsx(self, request, queryset):
@@ -139,7 +192,7 @@ class DecisionInline(ScopedTabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedModelAdmin):
+class MeetingAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
     list_display = ["starts_at", "kind", "topic", "organisation", "attendance"]
     list_filter = [UnitSubtreeFilter, "kind", "starts_at"]
     search_fields = ["topic", "organisation__name"]
@@ -208,7 +261,7 @@ class MeetingAdmin(ScopedModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ScopedModelAdmin):
+class DecisionAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
     list_display = ["date", "matter", "organisation", "item", "meeting", "flagged"]
     list_filter = [UnitSubtreeFilter, "date", "item__list"]
     search_fields = ["matter", "organisation__name"]
@@ -253,7 +306,7 @@ class DeliberationListAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResponsibilityItem)
-class ResponsibilityItemAdmin(ScopedModelAdmin):
+class ResponsibilityItemAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
     list_display = ["year", "kind", "description", "organisation", "assignee", "due_date", "completed_on"]
     list_filter = [UnitSubtreeFilter, "year", "kind", ("completed_on", admin.EmptyFieldListFilter)]
     search_fields = ["description", "organisation__name", "assignee__name"]

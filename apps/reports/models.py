@@ -60,6 +60,32 @@ class ZeroReport(ScopedModel):
         return f"{self.unit} {self.report_date}"
 
 
+class ZeroReportCorrection(ScopedModel):
+    """One correction of a filed zero-report 更正记录: who corrected it, when, why, and what it
+    said before. Append-only: the report keeps its first filer; corrections are its history."""
+
+    scope_field = "report__unit"
+
+    report = models.ForeignKey(
+        ZeroReport, on_delete=models.CASCADE, related_name="corrections", verbose_name="零报告"
+    )
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="更正人"
+    )
+    corrected_at = models.DateTimeField("更正时间", auto_now_add=True)
+    reason = models.CharField("更正原因", max_length=200)
+    previous_note = models.CharField("更正前备注", max_length=200, blank=True)
+    previous_items = models.JSONField("更正前事项", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "零报告更正记录"
+        verbose_name_plural = "零报告更正记录"
+        ordering = ["report", "corrected_at", "pk"]
+
+    def __str__(self):
+        return f"{self.report} 更正：{self.reason}"
+
+
 class ZeroReportItem(ScopedModel):
     scope_field = "report__unit"
 

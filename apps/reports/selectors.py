@@ -162,9 +162,14 @@ def branches_without_exchange_meeting(*, user, root: Unit, year: int, month: int
         .annotate(last=Max("starts_at"))
         .values("last")[:1]
     )
+    # ``user=None``: every branch (the reminder task, which tells each branch's own chain).
+    visible = (
+        PartyOrganisation.objects.all()
+        if user is None
+        else PartyOrganisation.objects.visible_to(user, "view")
+    )
     branches = (
-        PartyOrganisation.objects.visible_to(user, "view")
-        .filter(unit__path__startswith=root.path, closed_on__isnull=True)
+        visible.filter(unit__path__startswith=root.path, closed_on__isnull=True)
         .exclude(kind=OrganisationKind.PARTY_GROUP)
         .filter(Q(established_on__isnull=True) | Q(established_on__lte=last_day))
         .filter(Exists(groups))

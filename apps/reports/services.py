@@ -1,22 +1,26 @@
-"""Writes on reports: filing a zero-report, the deadline sweep, weekly group reports."""
+"""Writes on reports: filing and correcting a zero-report, the deadline sweep, weekly group
+reports. The base admin and viewset reach them through ``register_writes`` (bottom)."""
 
 import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.writes import check_permission, record_create, record_update, register_writes
 from apps.units.models import Unit
 
 from .models import (
     DEFAULT_DEADLINE,
     DEFAULT_REPORTING_KINDS,
     DailyCompliance,
+    GroupWeeklyReport,
     ReportingPolicy,
     ZeroReport,
+    ZeroReportCorrection,
     ZeroReportItem,
 )
 
@@ -44,40 +48,168 @@ def deadline_of(day: datetime.date, deadline: datetime.time) -> datetime.datetim
     return datetime.datetime.combine(day, deadline, tzinfo=TZ)
 
 
+def person_name(user) -> str:
+    """How a user is named to other users: the person's name, else the account's full name."""
+    person = getattr(user, "person", None) if user is not None else None
+    return getattr(person, "name", "") or (user.get_full_name() if user else "") or str(user or "—")
+
+
+def _already_filed(report: ZeroReport, today: datetime.date) -> ValidationError:
+    day = "今日" if report.report_date == today else f"{report.report_date.isoformat()}"
+    at = timezone.localtime(report.filed_at).strftime("%H:%M" if day == "今日" else "%Y-%m-%d %H:%M")
+    return ValidationError(
+        {
+            "report_date": f"{report.unit.name}{day}已报送（{person_name(report.filed_by)}，{at}），不能重复报送。"
+            "如需更正请使用“更正报告”并填写更正原因（管理后台：打开该报告修改；"
+            f"接口：POST /api/reports/zero-reports/{report.pk}/correct/），更正人和原内容将留存备查。"
+        }
+    )
+
+
 @transaction.atomic
 def zero_report_file(
     *, unit: Unit, report_date: datetime.date, actor, items=(), note: str = "", now=None
 ) -> ZeroReport:
-    """File (or refile) a unit's report for a day; after the deadline it is accepted and flagged late."""
+    """File a unit's report for a day; after the deadline it is accepted and flagged late.
+
+    A second filing of the same unit and day is refused with a pointer to the correction
+    (``zero_report_correct``): a re-post never rewrites a filed report under its first filer's
+    name."""
     now = now or timezone.now()
     if report_date > timezone.localdate(now):
         raise ValidationError({"report_date": "不能报送未来日期的零报告。"})
     probe = ZeroReport(unit=unit, report_date=report_date)
     if not actor.has_perm("reports.add_zeroreport", probe):
         raise PermissionDenied("您无权为该单位报送零报告。")
+    if Unit.objects.filter(pk=unit.pk, dissolved_on__isnull=False).exists():
+        raise ValidationError({"unit": f"单位“{unit.name}”已撤销，不再报送零报告。"})
+    existing = (
+        ZeroReport.objects.select_for_update(of=("self",))
+        .select_related("unit", "filed_by__person")
+        .filter(unit=unit, report_date=report_date)
+        .first()
+    )
+    if existing is not None:
+        raise _already_filed(existing, timezone.localdate(now))
     _, deadline = reporting_rules([unit])[unit.pk]
-    late = now > deadline_of(report_date, deadline)
-    report, created = ZeroReport.objects.select_for_update().get_or_create(
+    report = ZeroReport(
         unit=unit,
         report_date=report_date,
-        defaults={
-            "filed_by": actor,
-            "filed_at": now,
-            "is_late": late,
-            "nothing_to_report": not items,
-            "note": note,
-        },
+        filed_by=actor,
+        filed_at=now,
+        is_late=now > deadline_of(report_date, deadline),
+        nothing_to_report=not items,
+        note=note,
     )
-    if not created:
-        report.items.all().delete()
-        report.nothing_to_report, report.note = not items, note
-        report.save(update_fields=["nothing_to_report", "note"])
+    report._history_user = actor
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        # Filed by someone else between our look and our insert.
+        raise _already_filed(
+            ZeroReport.objects.select_related("unit", "filed_by__person").get(
+                unit=unit, report_date=report_date
+            ),
+            timezone.localdate(now),
+        ) from None
     ZeroReportItem.objects.bulk_create([ZeroReportItem(report=report, **item) for item in items])
     # A report filed after the sweep turns the day's "missing" into "late".
     DailyCompliance.objects.filter(unit=unit, date=report_date, status=DailyCompliance.Status.MISSING).update(
         status=DailyCompliance.Status.LATE
     )
     return report
+
+
+@transaction.atomic
+def zero_report_correct(*, report: ZeroReport, actor, reason: str, items=(), note: str = "") -> ZeroReport:
+    """Correct a filed report: its items and note are replaced, the first filer stays, and a
+    correction record keeps the corrector's name, the reason and what the report said before."""
+    reason = (reason or "").strip()
+    report = ZeroReport.objects.select_for_update(of=("self",)).select_related("unit").get(pk=report.pk)
+    if not actor.has_perm("reports.change_zeroreport", report):
+        raise PermissionDenied("您无权更正该单位的零报告。")
+    if not reason:
+        raise ValidationError({"reason": "请填写更正原因。"})
+    previous = list(report.items.order_by("pk").values("kind", "description", "people_affected"))
+    ZeroReportCorrection.objects.create(
+        report=report,
+        corrected_by=actor,
+        reason=reason[:200],
+        previous_note=report.note,
+        previous_items=previous,
+    )
+    report.items.all().delete()
+    ZeroReportItem.objects.bulk_create([ZeroReportItem(report=report, **item) for item in items])
+    report.nothing_to_report, report.note = not items, note
+    report._history_user = actor
+    report._change_reason = f"更正：{reason}"[:100]
+    report.save(update_fields=["nothing_to_report", "note"])
+    return report
+
+
+def zero_report_create(*, instance: ZeroReport, actor, m2m=None, related=None) -> ZeroReport:
+    """The base admin's and viewset's create: ``related["items"]`` are the report's items."""
+    return zero_report_file(
+        unit=instance.unit,
+        report_date=instance.report_date,
+        note=instance.note,
+        items=list((related or {}).get("items", [])),
+        actor=actor,
+    )
+
+
+def zero_report_update(*, instance: ZeroReport, actor, m2m=None, related=None) -> ZeroReport:
+    """A change of a filed report is a correction, with a reason (``related["reason"]``)."""
+    related = related or {}
+    stored = ZeroReport.objects.get(pk=instance.pk)
+    if (stored.unit_id, stored.report_date) != (instance.unit_id, instance.report_date):
+        raise ValidationError({"report_date": "零报告的单位和日期不能修改。"})
+    items = related.get("items")
+    if items is None:
+        items = list(stored.items.order_by("pk").values("kind", "description", "people_affected"))
+    return zero_report_correct(
+        report=stored, actor=actor, reason=related.get("reason", ""), items=items, note=instance.note
+    )
+
+
+def _check_weekly(report: GroupWeeklyReport) -> None:
+    from apps.party.models import OrganisationKind, PartyOrganisation
+
+    group = PartyOrganisation.objects.filter(pk=report.group_id).values("kind", "closed_on").first()
+    if group is None or group["kind"] != OrganisationKind.PARTY_GROUP:
+        raise ValidationError({"group": "只有党小组填报周报。"})
+    if report.week_start and report.week_start.weekday() != 0:
+        raise ValidationError({"week_start": "请填写该周的周一日期。"})
+    duplicate = GroupWeeklyReport.objects.filter(group_id=report.group_id, week_start=report.week_start)
+    if duplicate.exclude(pk=report.pk).exists():
+        raise ValidationError({"week_start": "该党小组本周已填报周报；如需修改请打开已填报的周报。"})
+
+
+def weekly_report_create(*, instance: GroupWeeklyReport, actor, m2m=None, related=None) -> GroupWeeklyReport:
+    """A party group's weekly report, filed by the actor."""
+    instance.filed_by = actor
+    with transaction.atomic():
+        check_permission(actor, instance, "add")
+        _check_weekly(instance)
+        try:
+            with transaction.atomic():
+                return record_create(instance=instance, actor=actor, m2m=m2m, related=related)
+        except IntegrityError as exc:
+            raise ValidationError({"week_start": "该党小组本周已填报周报。"}) from exc
+
+
+def weekly_report_update(*, instance: GroupWeeklyReport, actor, m2m=None, related=None) -> GroupWeeklyReport:
+    """Change a weekly report; its filer stays."""
+    with transaction.atomic():
+        stored = GroupWeeklyReport.objects.select_for_update().get(pk=instance.pk)
+        instance.filed_by_id = stored.filed_by_id
+        _check_weekly(instance)
+        try:
+            with transaction.atomic():
+                return record_update(instance=instance, actor=actor, m2m=m2m, related=related)
+        except IntegrityError as exc:
+            raise ValidationError({"week_start": "该党小组本周已填报周报。"}) from exc
 
 
 def deadline_sweep(*, now: datetime.datetime | None = None) -> list[DailyCompliance]:
@@ -124,24 +256,24 @@ def deadline_sweep(*, now: datetime.datetime | None = None) -> list[DailyComplia
 
 
 def _notify_missing(rows, by_path) -> None:
-    """Tell the unit's administrators and the administrators of the unit above."""
-    from apps.access.models import Grant
-    from apps.notifications.services import notification_send
+    """Tell whoever may file for the unit, climbing the chain until someone holds the right
+    (a station under a battalion without an administrator reaches the detachment's), and the
+    same for the unit above (oversight)."""
+    from apps.notifications.services import notification_send, recipients_up_the_chain
 
-    if not rows:
-        return
-    targets = {}
+    chains: dict[int, list] = {}
+
+    def holders(unit):
+        if unit.pk not in chains:
+            chains[unit.pk] = recipients_up_the_chain(unit=unit, permission="reports.add_zeroreport")
+        return chains[unit.pk]
+
     for row in rows:
         parent = by_path.get(row.unit.path[:-4])
-        for unit in filter(None, (row.unit, parent)):
-            targets.setdefault(unit.pk, []).append(row)
-    grants = Grant.objects.filter(
-        unit_id__in=targets, role__code__in=["unit_admin", "hq_admin"]
-    ).select_related("user")
-    for grant in grants:
-        for row in targets[grant.unit_id]:
+        recipients = {u.pk: u for unit in filter(None, (row.unit, parent)) for u in holders(unit)}
+        for user in recipients.values():
             notification_send(
-                recipient=grant.user,
+                recipient=user,
                 title=f"{row.unit.name} {row.date} 未报送每日零报告",
                 body="已过报送截止时间，请尽快报送。",
                 link=f"/admin/reports/zeroreport/?unit__id__exact={row.unit_id}",
@@ -149,5 +281,8 @@ def _notify_missing(rows, by_path) -> None:
                 dedupe_key=f"zero-report-missing:{row.unit_id}:{row.date}",
             )
 
+
+register_writes(ZeroReport, create=zero_report_create, update=zero_report_update)
+register_writes(GroupWeeklyReport, create=weekly_report_create, update=weekly_report_update)
 
 from . import meetings  # noqa: E402,F401  (registers the meeting write services)

@@ -23,11 +23,15 @@ class UnitForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["parent"].queryset = Unit.objects.visible_to(user, "add").live()
+        if "parent" in self.fields:
+            self.fields["parent"].queryset = Unit.objects.visible_to(user, "add").live()
         if self.instance.pk:
-            self.fields["parent"].initial = self.instance.get_parent()
-            self.fields["code"].disabled = True
-            self.fields["kind"].disabled = True
+            if "parent" in self.fields:
+                self.fields["parent"].initial = self.instance.get_parent()
+            # A view-only user's form has no editable fields at all (everything is read-only).
+            for name in ("code", "kind"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
     def clean(self):
         cleaned = super().clean()

@@ -11,6 +11,7 @@ from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from apps.core.exports import xlsx_response
 from apps.party.models import PartyOrganisation
 from apps.people.models import Person
+from apps.units.choices import live_units
 from apps.units.models import Unit
 
 from .. import selectors, services
@@ -119,9 +120,14 @@ class EvaluationViewSet(ScopedModelViewSet):
         fields = dict(data.validated_data)
         scheme = fields.pop("scheme")
         model = SUBJECT_MODELS[scheme.subject_kind]
-        subject = model.objects.visible_to(request.user, "view").filter(pk=fields.pop("subject")).first()
+        candidates = model.objects.visible_to(request.user, "view")
+        if model is Unit:
+            candidates = live_units(candidates)  # a dissolved unit is not offered as a subject
+        elif model is PartyOrganisation:
+            candidates = candidates.open()
+        subject = candidates.filter(pk=fields.pop("subject")).first()
         if subject is None:
-            raise ValidationError({"subject": "考核对象不存在或不在您的管辖范围内。"})
+            raise ValidationError({"subject": "考核对象不存在、不在您的管辖范围内或已撤销。"})
         evaluation = services.evaluation_create(scheme=scheme, subject=subject, actor=request.user, **fields)
         return self._detail(evaluation, status=201)
 

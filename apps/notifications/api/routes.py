@@ -1,3 +1,6 @@
-from .views import NotificationViewSet
+from .views import NotificationPreferenceViewSet, NotificationViewSet
 
-ROUTES = [("notifications", NotificationViewSet, "notification")]
+ROUTES = [
+    ("notification-preferences", NotificationPreferenceViewSet, "notification-preference"),
+    ("notifications", NotificationViewSet, "notification"),
+]

@@ -4,8 +4,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from ..models import Notification
-from ..services import notification_mark_read
+from ..models import Notification, NotificationPreference
+from ..services import notification_mark_read, preference_of, preference_update
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -30,3 +30,47 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         return Response(NotificationSerializer(notification_mark_read(notification=self.get_object())).data)
+
+
+class NotificationPreferenceSerializer(serializers.ModelSerializer):
+    has_email_address = serializers.SerializerMethodField()
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["email", "email_categories", "has_email_address"]
+
+    def get_has_email_address(self, obj) -> bool:
+        return bool(obj.user.email)
+
+    def validate_email_categories(self, value):
+        if not isinstance(value, list) or not all(isinstance(c, str) and len(c) <= 40 for c in value):
+            raise serializers.ValidationError('请填写通知类别的列表，如 ["reports", "party"]。')
+        return value
+
+
+class NotificationPreferenceViewSet(viewsets.GenericViewSet):
+    """The caller's own notification preference 通知偏好: the in-app inbox always receives every
+    notice; the user chooses whether an e-mail copy goes out too, and for which categories."""
+
+    serializer_class = NotificationPreferenceSerializer
+    permission_classes = [IsAuthenticated]
+    queryset = NotificationPreference.objects.none()
+    pagination_class = None
+
+    @extend_schema(methods=["get"], responses=NotificationPreferenceSerializer)
+    @extend_schema(
+        methods=["put", "patch"],
+        request=NotificationPreferenceSerializer,
+        responses=NotificationPreferenceSerializer,
+    )
+    @action(detail=False, methods=["get", "put", "patch"])
+    def me(self, request):
+        preference = preference_of(user=request.user)
+        if request.method == "GET":
+            return Response(NotificationPreferenceSerializer(preference).data)
+        data = NotificationPreferenceSerializer(
+            preference, data=request.data, partial=request.method == "PATCH"
+        )
+        data.is_valid(raise_exception=True)
+        saved = preference_update(user=request.user, actor=request.user, **data.validated_data)
+        return Response(NotificationPreferenceSerializer(saved).data)

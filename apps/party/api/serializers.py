@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from apps.core.api.serializers import ScopedModelSerializer, check_date_order
+from apps.units.choices import LiveUnitsSerializerMixin
 
 from ..models import CampaignTeam, OrganisationKind, PartyOrganisation, PartyPosition, TeamMembership
 
 
-class PartyOrganisationSerializer(ScopedModelSerializer):
+class PartyOrganisationSerializer(LiveUnitsSerializerMixin, ScopedModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     parent = serializers.SerializerMethodField()
@@ -74,7 +75,7 @@ class TeamMembershipSerializer(ScopedModelSerializer):
         return attrs
 
 
-class CampaignTeamSerializer(ScopedModelSerializer):
+class CampaignTeamSerializer(LiveUnitsSerializerMixin, ScopedModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     member_count = serializers.IntegerField(read_only=True)
 

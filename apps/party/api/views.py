@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet
+from apps.units.choices import DISSOLVED_OR_MISSING, live_units
 from apps.units.models import Unit
 
 from .. import services
@@ -46,22 +47,19 @@ class PartyOrganisationViewSet(ScopedModelViewSet):
         data = PartyOrganisationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        unit = Unit.objects.visible_to(request.user, "view").filter(pk=fields.pop("unit")).first()
+        unit = live_units(Unit.objects.visible_to(request.user, "view")).filter(pk=fields.pop("unit")).first()
         if unit is None:
-            raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
+            raise ValidationError({"unit": DISSOLVED_OR_MISSING})
         parent_id = fields.pop("parent", None)
         parent = None
         if parent_id is not None:
-            parent = PartyOrganisation.objects.visible_to(request.user, "view").filter(pk=parent_id).first()
+            parent = (
+                PartyOrganisation.objects.visible_to(request.user, "view").open().filter(pk=parent_id).first()
+            )
             if parent is None:
-                raise ValidationError({"parent": "上级党组织不存在或不在您的管辖范围内。"})
+                raise ValidationError({"parent": "上级党组织不存在、不在您的管辖范围内或已撤销。"})
         org = services.organisation_create(unit=unit, parent=parent, actor=request.user, **fields)
         return Response(PartyOrganisationSerializer(org).data, status=201)
-
-    def perform_destroy(self, instance):
-        if instance.get_children_count() or instance.memberships.exists():
-            raise ValidationError({"detail": "该党组织仍有下级组织或党员，不能删除；请填写撤销日期。"})
-        instance.delete()
 
 
 class PartyPositionViewSet(ScopedModelViewSet):
@@ -80,6 +78,9 @@ class CampaignTeamViewSet(ScopedModelViewSet):
 
 
 class TeamMembershipViewSet(ScopedModelViewSet):
+    """Stints of people in campaign teams: one row per stint (joined_on–left_on); a person who
+    left may rejoin (a new row), overlapping stints are refused."""
+
     queryset = TeamMembership.objects.select_related("person", "team").order_by("team", "pk")
     serializer_class = TeamMembershipSerializer
     filterset_fields = ["team", "person"]

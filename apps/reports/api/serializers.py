@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.core.api.serializers import ScopedModelSerializer, check_date_order
+from apps.units.choices import LiveUnitsSerializerMixin
 
 from ..models import (
     Attendance,
@@ -11,6 +12,7 @@ from ..models import (
     Meeting,
     ResponsibilityItem,
     ZeroReport,
+    ZeroReportCorrection,
     ZeroReportItem,
 )
 
@@ -21,10 +23,25 @@ class ZeroReportItemSerializer(serializers.ModelSerializer):
         fields = ["kind", "description", "people_affected"]
 
 
-class ZeroReportSerializer(ScopedModelSerializer):
+class ZeroReportCorrectionSerializer(serializers.ModelSerializer):
+    corrected_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ZeroReportCorrection
+        fields = ["corrected_by_name", "corrected_at", "reason", "previous_note", "previous_items"]
+
+    def get_corrected_by_name(self, obj) -> str:
+        from ..services import person_name
+
+        return person_name(obj.corrected_by)
+
+
+class ZeroReportSerializer(LiveUnitsSerializerMixin, ScopedModelSerializer):
     items = ZeroReportItemSerializer(many=True, required=False)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     filed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    filed_by_name = serializers.SerializerMethodField()
+    corrections = ZeroReportCorrectionSerializer(many=True, read_only=True)
 
     class Meta:
         model = ZeroReport
@@ -37,11 +54,26 @@ class ZeroReportSerializer(ScopedModelSerializer):
             "items",
             "note",
             "filed_by",
+            "filed_by_name",
             "filed_at",
             "is_late",
+            "corrections",
         ]
         read_only_fields = ["nothing_to_report", "filed_by", "filed_at", "is_late"]
-        validators = []  # refiling the same day replaces the items (the service decides)
+        validators = []  # a second filing of the day is refused by the service, in Chinese
+
+    def get_filed_by_name(self, obj) -> str:
+        from ..services import person_name
+
+        return person_name(obj.filed_by)
+
+
+class ZeroReportCorrectSerializer(serializers.Serializer):
+    """A correction: the report's items and note as they should read, and why."""
+
+    reason = serializers.CharField(max_length=200, label="更正原因")
+    items = ZeroReportItemSerializer(many=True, required=False, default=list)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class DailyComplianceSerializer(serializers.ModelSerializer):
@@ -53,6 +85,8 @@ class DailyComplianceSerializer(serializers.ModelSerializer):
 
 
 class GroupWeeklyReportSerializer(ScopedModelSerializer):
+    """Filed by the caller (the service sets ``filed_by``); one per group and week."""
+
     filed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -144,6 +178,8 @@ class DeliberationListSerializer(serializers.ModelSerializer):
 
 
 class ResponsibilityItemSerializer(ScopedModelSerializer):
+    """六责 items; overdue ones are reminded daily (``apps.reports.reminders``)."""
+
     class Meta:
         model = ResponsibilityItem
         fields = [

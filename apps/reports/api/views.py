@@ -3,7 +3,6 @@ from typing import TypedDict
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.plumbing import resolve_type_hint
@@ -28,6 +27,7 @@ from ..models import (
     Meeting,
     ResponsibilityItem,
     ZeroReport,
+    ZeroReportCorrection,
 )
 from .serializers import (
     DailyComplianceSerializer,
@@ -36,6 +36,7 @@ from .serializers import (
     GroupWeeklyReportSerializer,
     MeetingSerializer,
     ResponsibilityItemSerializer,
+    ZeroReportCorrectSerializer,
     ZeroReportSerializer,
 )
 
@@ -101,12 +102,33 @@ class ZeroReportFilter(django_filters.FilterSet):
 
 
 class ZeroReportViewSet(ScopedModelViewSet):
-    """Daily zero-reports 每日零报告. Filing twice for a day replaces that day's items."""
+    """Daily zero-reports 每日零报告. A second filing of a unit's day is refused (400) with a
+    pointer to ``POST .../<id>/correct/``: a correction keeps the first filer and records
+    the corrector, the reason and the previous content."""
 
-    queryset = ZeroReport.objects.select_related("unit", "filed_by").prefetch_related("items")
+    queryset = ZeroReport.objects.select_related("unit", "filed_by__person").prefetch_related(
+        "items",
+        Prefetch("corrections", queryset=ZeroReportCorrection.objects.select_related("corrected_by__person")),
+    )
     serializer_class = ZeroReportSerializer
     filterset_class = ZeroReportFilter
-    action_permissions = {"compliance": "view", "missing_today": "view", "export": "view"}
+    action_permissions = {
+        "compliance": "view",
+        "missing_today": "view",
+        "export": "view",
+        "correct": "change",
+    }
+
+    @extend_schema(request=ZeroReportCorrectSerializer, responses=ZeroReportSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """更正: replace the report's items and note, with a reason; the correction is kept."""
+        report = self.get_object()  # out of scope is 404 before any input is read
+        data = ZeroReportCorrectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.zero_report_correct(report=report, actor=request.user, **data.validated_data)
+        return Response(ZeroReportSerializer(self.get_queryset().get(pk=report.pk)).data)
+
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def create(self, request, *args, **kwargs):
@@ -164,7 +186,7 @@ class ZeroReportViewSet(ScopedModelViewSet):
                 "是" if r.nothing_to_report else "否",
                 r.items.count(),
                 "是" if r.is_late else "否",
-                r.filed_by.username,
+                services.person_name(r.filed_by),
             ]
             for r in self.filter_queryset(self.get_queryset())
         )
@@ -211,11 +233,6 @@ class GroupWeeklyReportViewSet(ScopedModelViewSet):
         """党小组周报 .xlsx, filtered like the list."""
         headers, rows = exports.group_weekly_rows(self.filter_queryset(self.get_queryset()))
         return xlsx_response(filename="党小组周报.xlsx", headers=headers, rows=rows)
-
-    def perform_create(self, serializer):
-        with transaction.atomic():
-            instance = serializer.save(filed_by=self.request.user)
-            self._check_saved(instance, "add")
 
     @extend_schema(parameters=[OpenApiParameter("branch", int, required=True)])
     @action(detail=False, methods=["get"])

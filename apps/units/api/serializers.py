@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from apps.core.api.serializers import ScopedModelSerializer
 
+from ..choices import DISSOLVED_OR_MISSING
 from ..models import Unit, UnitKind
 
 
@@ -35,7 +36,9 @@ class UnitSerializer(ScopedModelSerializer):
 class UnitCreateSerializer(serializers.Serializer):
     """Input of ``POST /api/units/``; the service decides whether the placement is allowed."""
 
-    parent = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), allow_null=True)
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), allow_null=True, error_messages={"does_not_exist": DISSOLVED_OR_MISSING}
+    )
     name = serializers.CharField(max_length=100)
     short_name = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     code = serializers.CharField(max_length=40)
@@ -45,7 +48,7 @@ class UnitCreateSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["parent"].queryset = Unit.objects.visible_to(request.user, "view")
+            self.fields["parent"].queryset = Unit.objects.visible_to(request.user, "view").live()
 
 
 class UnitUpdateSerializer(serializers.Serializer):
@@ -54,10 +57,14 @@ class UnitUpdateSerializer(serializers.Serializer):
 
 
 class UnitMoveSerializer(serializers.Serializer):
-    parent = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none(), label="新的上级单位")
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.none(),
+        label="新的上级单位",
+        error_messages={"does_not_exist": DISSOLVED_OR_MISSING},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["parent"].queryset = Unit.objects.visible_to(request.user, "view")
+            self.fields["parent"].queryset = Unit.objects.visible_to(request.user, "view").live()
