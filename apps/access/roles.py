@@ -25,6 +25,15 @@ ROLE_EDITS = ["access.add_role", "access.change_role", "access.delete_role"]
 #: confidential talk records and their read log are never hard-deleted by unit staff
 #: (``talk.delete`` is for superusers only)
 TALK_DELETES = ["talks.delete_talkrecord", "talks.delete_talkcontentaccess"]
+#: drafting a nomination (with its evidence and supporting records) is the secretary's work
+NOMINATION_DRAFTING = [
+    "commendations.add_nomination",
+    "commendations.change_nomination",
+    "commendations.add_attachment",
+    "commendations.change_attachment",
+    "commendations.add_support",
+    "commendations.change_support",
+]
 #: what a station's staff do in a wartime operation, besides reading it
 OPERATION_ACTS = [
     "operations.activate_operation",
@@ -63,9 +72,10 @@ DEFAULT_ROLES = {
     },
     "secretary": {
         "name": "党组织书记/政治委员",
-        "description": "查阅所辖单位记录，查阅谈心谈话内容，审核表彰推荐。",
+        "description": "查阅所辖单位记录，查阅谈心谈话内容，起草和审核表彰推荐，战时考察与表扬。",
         "include": [f"{app}.view_*" for app in RECORD_APPS]
         + ["talks.*", "people.view_personal_data", "commendations.review_nomination", "evaluations.*"]
+        + NOMINATION_DRAFTING
         + OPERATION_ACTS,
         "exclude": ["talks.delete_*"],
     },
