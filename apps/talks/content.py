@@ -1,36 +1,57 @@
 """Who may read talk content, and the log of every read.
 
 Readers: the talker, holders of ``talks.view_talk_content`` on the record's unit or an
-ancestor, and users granted that permission on the single record (guardian). Nobody else —
-not unit administrators, not viewers, not HQ administrators without the permission.
+ancestor (the committee: the ``talk.read_content`` authority), readers the record is shared
+with while the share is in force (``TalkShare``), and superusers — whose reads are logged
+like anyone's. Nobody else: not unit administrators, not viewers, not HQ administrators
+without the permission.
+
+The warning flag (``has_warning_signs``) is derived from the content, so it follows the
+content: shown only where the content is readable (``warning_flag``).
 """
 
 from django.db.models import BooleanField, Case, Q, Value, When
 
+from apps.access.authority import may
 from apps.core.scoping import permitted_condition
 
-from .models import TalkContentAccess, TalkRecord
+from .models import TalkContentAccess, TalkRecord, shared_record_pks
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def shared_with(user) -> list[int]:
+    """Ids of the records shared with ``user`` in force today (read once per request)."""
+    return shared_record_pks(user)
+
+
+def readable_condition(user) -> Q | bool:
+    """The readers' rule as a condition on a record's own row (``True``: every row)."""
+    if not _active(user):
+        return False
+    condition = permitted_condition(TalkRecord, user, "talks.view_talk_content")
+    if condition is True:
+        return True
+    shared = shared_with(user)
+    own = Q(talker_id=user.pk) | Q(pk__in=shared) if shared else Q(talker_id=user.pk)
+    return own if condition is False else own | condition
 
 
 def readable_records(user):
     """Records whose content ``user`` may read (a lazy queryset: usable as a subquery)."""
-    if not (user and user.is_authenticated and user.is_active):
+    condition = readable_condition(user)
+    if condition is False:
         return TalkRecord.objects.none()
-    return TalkRecord.objects.filter(
-        Q(talker_id=user.pk)
-        | Q(pk__in=TalkRecord.objects.visible_to(user, "talks.view_talk_content").values("pk"))
-    )
+    return TalkRecord.objects.all() if condition is True else TalkRecord.objects.filter(condition)
 
 
 def with_content_readable(queryset, user):
-    """Annotate ``content_readable`` on each record in the same SQL statement (a condition on
-    the record's own row: talker, unit in a granted subtree, or shared with the user)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return queryset.annotate(content_readable=Value(False, output_field=BooleanField()))
-    condition = permitted_condition(TalkRecord, user, "talks.view_talk_content")
-    if condition is True:
-        return queryset.annotate(content_readable=Value(True, output_field=BooleanField()))
-    condition = Q(talker_id=user.pk) | condition if condition is not False else Q(talker_id=user.pk)
+    """Annotate ``content_readable`` on each record in the same SQL statement."""
+    condition = readable_condition(user)
+    if condition is True or condition is False:
+        return queryset.annotate(content_readable=Value(condition, output_field=BooleanField()))
     return queryset.annotate(
         content_readable=Case(
             When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -38,23 +59,54 @@ def with_content_readable(queryset, user):
     )
 
 
+def is_committee(user, record: TalkRecord) -> bool:
+    """Holds the content-reading authority on the record's unit or an ancestor (or superuser)."""
+    return may(user, "talk.read_content", record.unit)
+
+
 def can_read_content(user, record: TalkRecord) -> bool:
+    if not _active(user):
+        return False
     if getattr(record, "content_readable", None) is not None:
         return record.content_readable
-    if record.talker_id == user.pk:
+    if record.talker_id == user.pk or is_committee(user, record):
         return True
-    return user.has_perm("talks.view_talk_content", record)
+    return record.pk in shared_with(user)
+
+
+def warning_flag(user, record: TalkRecord) -> bool | None:
+    """``has_warning_signs`` for its content readers; ``None`` (not shown) for everyone else."""
+    return record.has_warning_signs if can_read_content(user, record) else None
 
 
 def log_reads(user, records, channel: str) -> None:
     """One access-log row per record whose content was sent to ``user``."""
     TalkContentAccess.objects.bulk_create(
-        [TalkContentAccess(record_id=r.pk, user=user, channel=channel) for r in records]
+        [
+            TalkContentAccess(
+                record_id=r.pk, record_number=r.pk, unit_id=r.unit_id, user=user, channel=channel
+            )
+            for r in records
+        ]
+    )
+
+
+def log_event(*, user, record: TalkRecord, event: str, channel: str, reader=None, note: str = "") -> None:
+    """One access-log row for a share, a revocation, a voiding or a deletion."""
+    TalkContentAccess.objects.create(
+        record=record if event != TalkContentAccess.Event.DELETE else None,
+        record_number=record.pk,
+        unit_id=record.unit_id,
+        user=user,
+        event=event,
+        channel=channel,
+        reader=reader,
+        note=note[:500],
     )
 
 
 def read_content(user, record: TalkRecord, channel: str) -> dict | None:
-    """Decrypted content and follow-up texts, logged; ``None`` if the user may not read it."""
+    """Decrypted content, logged; ``None`` if the user may not read it."""
     if not can_read_content(user, record):
         return None
     log_reads(user, [record], channel)

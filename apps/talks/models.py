@@ -6,11 +6,19 @@ Content fields hold Fernet ciphertext (``apps.talks.crypto``); read them only th
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from apps.core.scoping import ScopedModel
+from apps.core.scoping import ScopedModel, ScopedQuerySet
 
 from . import crypto
+
+
+def display_name(user) -> str:
+    """A user's name, family name first; the login name only when no name is on file."""
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip() or user.username
 
 
 class TalkKind(models.TextChoices):
@@ -37,10 +45,65 @@ CONTENT_FIELDS = {
 }
 
 
-class TalkRecord(ScopedModel):
-    """One talk. ``unit`` is the unit of the person talked with on the talk date."""
+#: what a share lets its reader do: see the record and read its content, nothing more
+SHARED_PERMISSIONS = {"view", "talks.view_talkrecord", "talks.view_talk_content"}
 
-    allow_record_grants = True  # one record may be shared with one more reader (guardian)
+
+class TalkRecordQuerySet(ScopedQuerySet):
+    """``visible_to`` adds the records shared with the user (``TalkShare``) that are in force
+    today: a share stops counting the day after its end date, with no task to run."""
+
+    def visible_to(self, user, action: str = "view", *, shared: bool = True):
+        restricted = super().visible_to(user, action)
+        if not shared or action not in SHARED_PERMISSIONS or not user or not user.is_authenticated:
+            return restricted
+        if user.is_superuser or not user.is_active:
+            return restricted
+        # One small indexed read (nearly always empty), once per request, so the plain unit
+        # filter stays the statement the planner drives from the (unit, date) index.
+        pks = shared_record_pks(user)
+        if not pks:
+            return restricted
+        return self.filter(models.Q(pk__in=restricted.values("pk")) | models.Q(pk__in=pks))
+
+    def in_scope(self, user, action: str = "view"):
+        """Visible by the user's own grants only (no shares): what coverage counts."""
+        return self.visible_to(user, action, shared=False)
+
+    def live(self):
+        """Records not voided."""
+        return self.filter(voided_at__isnull=True)
+
+
+SHARES_CACHE = "talk-shares"
+
+
+def shared_record_pks(user) -> list[int]:
+    """Ids of the records shared with ``user`` in force today, read once per request or task
+    (``apps.core.request_cache``; the share services forget it after a share or revoke)."""
+    from apps.core.request_cache import memoized
+
+    today = timezone.localdate()
+    return memoized(
+        (SHARES_CACHE, user.pk, today),
+        lambda: sorted(
+            TalkShare.objects.in_force(today).filter(reader_id=user.pk).values_list("record_id", flat=True)
+        ),
+    )
+
+
+class TalkRecord(ScopedModel):
+    """One talk. ``unit`` is the unit of the person talked with on the talk date.
+
+    A record is never edited away: its talker or the committee voids it with a reason
+    (``voided_at``); only a superuser deletes one, and the access log survives that."""
+
+    # Shares live in ``TalkShare`` (reason, end date, revocation), not in guardian's table:
+    # the scoping layer's guardian lookup has no end date, so it is switched off here and
+    # ``TalkRecordQuerySet.visible_to`` adds the shares in force instead.
+    allow_record_grants = False
+
+    objects = models.Manager.from_queryset(TalkRecordQuerySet)()
 
     unit = models.ForeignKey(
         "units.Unit", on_delete=models.PROTECT, related_name="talk_records", verbose_name="所在单位"
@@ -59,6 +122,17 @@ class TalkRecord(ScopedModel):
     difficulties_enc = models.TextField("家庭个人困难（密文）", blank=True, editable=False)
     has_warning_signs = models.BooleanField("有苗头性倾向性问题", default=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="作废人",
+    )
+    void_reason = models.CharField("作废原因", max_length=500, blank=True, editable=False)
 
     history = HistoricalRecords(
         excluded_fields=["state_of_mind_enc", "warning_signs_enc", "difficulties_enc"]
@@ -92,6 +166,18 @@ class TalkRecord(ScopedModel):
     def decrypted_content(self) -> dict[str, str]:
         """Plaintext content. Callers must have checked the reader's right (``content.py``)."""
         return {name: crypto.decrypt(getattr(self, f"{name}_enc")) for name in CONTENT_FIELDS}
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    @classmethod
+    def record_grant_holds(cls, user, perm: str, obj) -> bool:
+        """Whether a share in force gives ``user`` the permission ``perm`` on ``obj``
+        (for a permission backend: shares end by date, guardian rows do not)."""
+        if perm not in SHARED_PERMISSIONS or not user.is_active or obj.pk is None:
+            return False
+        return obj.pk in shared_record_pks(user)
 
 
 class FollowUp(ScopedModel):
@@ -145,31 +231,143 @@ class FollowUp(ScopedModel):
 
 
 class TalkContentAccess(ScopedModel):
-    """One read of a talk record's content: who, which record, when and through what."""
+    """The access log, append-only: every read of a record's content and every share,
+    revocation, voiding and deletion of a record — who, which record, when, through what.
 
-    scope_field = "record__unit"
+    It outlives the record: a superuser's deletion sets ``record`` to null and the row keeps
+    ``record_number`` (the record's id) and ``unit`` (where it is scoped)."""
+
+    scope_field = "unit"
 
     class Channel(models.TextChoices):
         API = "api", "接口"
         ADMIN = "admin", "管理后台"
         EXPORT = "export", "导出"
+        WORKBENCH = "workbench", "工作台"
+
+    class Event(models.TextChoices):
+        READ = "read", "查阅内容"
+        SHARE = "share", "共享"
+        REVOKE = "revoke", "撤销共享"
+        VOID = "void", "作废记录"
+        DELETE = "delete", "删除记录"
 
     record = models.ForeignKey(
-        TalkRecord, on_delete=models.CASCADE, related_name="content_reads", verbose_name="谈话记录"
+        TalkRecord,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="content_reads",
+        verbose_name="谈话记录",
     )
+    record_number = models.PositiveIntegerField("谈话记录编号", db_index=True)
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="单位")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="查阅人"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
     )
+    event = models.CharField("事项", max_length=10, choices=Event.choices, default=Event.READ)
     channel = models.CharField("途径", max_length=10, choices=Channel.choices)
-    accessed_at = models.DateTimeField("查阅时间", auto_now_add=True, db_index=True)
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="共享对象",
+    )
+    note = models.CharField("说明", max_length=500, blank=True)
+    accessed_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = "谈话内容查阅日志"
         verbose_name_plural = "谈话内容查阅日志"
-        ordering = ["-accessed_at"]
+        ordering = ["-accessed_at", "-id"]
 
     def __str__(self):
-        return f"{self.user} 查阅 #{self.record_id}"
+        return f"{self.user} {self.get_event_display()} #{self.record_number}"
+
+    def save(self, *args, **kwargs):
+        """Append only: a row is written once, never changed (a deleted record's id and unit
+        are copied onto the row when it is written)."""
+        if self.pk is not None:
+            raise ValueError("谈话内容查阅日志只能追加，不能修改。")
+        if self.record_id is not None:
+            if not self.record_number:
+                self.record_number = self.record_id
+            if self.unit_id is None:
+                self.unit_id = TalkRecord._base_manager.values_list("unit_id", flat=True).get(
+                    pk=self.record_id
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("谈话内容查阅日志只能追加，不能删除。")
+
+
+class ShareQuerySet(ScopedQuerySet):
+    def in_force(self, day=None):
+        """Not revoked, and the end date (if any) not passed: judged at query time."""
+        day = day or timezone.localdate()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
+        )
+
+
+class TalkShare(ScopedModel):
+    """One talk record shared with one more reader: why, by whom, until when; revocable.
+
+    In force while not revoked and until the end of ``ends_on`` (no end date: until
+    revoked). Shares, revocations and reads are all in ``TalkContentAccess``."""
+
+    scope_field = "record__unit"
+
+    record = models.ForeignKey(
+        TalkRecord, on_delete=models.CASCADE, related_name="shares", verbose_name="谈话记录"
+    )
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="talk_shares",
+        verbose_name="共享对象",
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,  # shares made before shares had a lifecycle carry no sharer
+        blank=True,
+        related_name="+",
+        verbose_name="共享人",
+    )
+    reason = models.CharField("共享原因", max_length=500)
+    ends_on = models.DateField("截止日期", null=True, blank=True)
+    outside_corps = models.BooleanField("跨总队共享", default=False)
+    created_at = models.DateTimeField("共享时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="撤销人",
+    )
+    revoke_reason = models.CharField("撤销原因", max_length=500, blank=True)
+
+    history = HistoricalRecords()
+    objects = models.Manager.from_queryset(ShareQuerySet)()
+
+    class Meta:
+        verbose_name = "谈话记录共享"
+        verbose_name_plural = "谈话记录共享"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["reader", "revoked_at"], name="talkshare_reader")]
+
+    def __str__(self):
+        return f"谈话记录 #{self.record_id} 共享给 {self.reader}"
+
+    def in_force_on(self, day=None) -> bool:
+        day = day or timezone.localdate()
+        return self.revoked_at is None and (self.ends_on is None or self.ends_on >= day)
 
 
 class TalkPolicy(ScopedModel):

@@ -36,8 +36,15 @@ def _people(user, root):
     return Person.objects.visible_to(user, "view").filter(is_active=True, unit__path__startswith=root.path)
 
 
+def counted_talks(user):
+    """The one source every coverage figure counts from: talks in the user's own scope (by
+    grant, not by a one-record share), not voided. The coverage figure, the per-child rows
+    and the list of people not yet talked with all use it, so they always agree."""
+    return TalkRecord.objects.in_scope(user, "view").live()
+
+
 def _talks(user, root, start, end):
-    return TalkRecord.objects.visible_to(user, "view").filter(
+    return counted_talks(user).filter(
         date__range=(start, end), person__is_active=True, person__unit__path__startswith=root.path
     )
 
@@ -70,7 +77,9 @@ def coverage_per_child(*, user, root: Unit, period_start, period_end, today=None
     if people_scope is not False:
         per_person["people"] = Count("id", filter=_where(people_scope))
     if talks_scope is not False:
-        talked = TalkRecord.objects.filter(_where(talks_scope), date__range=(period_start, period_end))
+        talked = TalkRecord.objects.filter(
+            _where(talks_scope), voided_at__isnull=True, date__range=(period_start, period_end)
+        )
         per_person["covered"] = Count("id", filter=Q(pk__in=talked.order_by().values("person_id")))
     grouped = []
     if per_person:
@@ -154,8 +163,10 @@ def _row(unit, people, covered, overdue):
 
 
 def uncovered_people(*, user, root: Unit, period_start, period_end):
-    """People in ``root``'s subtree nobody has talked with in the period (a queryset)."""
-    talked = TalkRecord.objects.filter(person=OuterRef("pk"), date__range=(period_start, period_end))
+    """People in ``root``'s subtree with no talk in the period among the talks the coverage
+    figure counts (``counted_talks``: a talk held outside the user's scope, e.g. before a
+    transfer in, counts in neither). A queryset."""
+    talked = counted_talks(user).filter(person=OuterRef("pk"), date__range=(period_start, period_end))
     return _people(user, root).filter(~Exists(talked)).select_related("unit").order_by("unit__path", "name")
 
 
@@ -168,7 +179,7 @@ def five_ones_missing(*, user, root: Unit, since: datetime.date):
 
     done = defaultdict(set)
     rows = (
-        TalkRecord.objects.visible_to(user, "view")
+        counted_talks(user)
         .filter(date__gte=since, person__unit__path__startswith=root.path, kind__in=FIVE_ONES)
         .values_list("person_id", "kind")
         .distinct()
@@ -200,7 +211,7 @@ def leaf_counts(start, end, today):
         Person.objects.filter(is_active=True).order_by().values_list("unit").annotate(n=Count("id"))
     )
     covered = dict(
-        TalkRecord.objects.filter(date__range=(start, end), person__is_active=True)
+        TalkRecord.objects.filter(date__range=(start, end), person__is_active=True, voided_at__isnull=True)
         .order_by()
         .values_list("person__unit")
         .annotate(n=Count("person", distinct=True))
@@ -212,3 +223,43 @@ def leaf_counts(start, end, today):
         .annotate(n=Count("id"))
     )
     return people, covered, overdue
+
+
+def readers_of(record: TalkRecord) -> dict:
+    """Who can read this record's content now (superusers aside), in 2 queries: the talker,
+    the committee (holders of ``talks.view_talk_content`` on the record's unit or an
+    ancestor, through their grants) and the shares in force."""
+    from apps.access.models import UnitPermission
+    from apps.core.scoping import ancestor_paths
+
+    from .models import TalkShare, display_name
+
+    holders = (
+        UnitPermission.objects.filter(
+            permission__codename="view_talk_content",
+            permission__content_type__app_label="talks",
+            content_object__path__in=ancestor_paths(record.unit.path),
+            user__is_active=True,
+        )
+        .select_related("user", "content_object")
+        .order_by("content_object__path", "user__username")
+    )
+    committee, seen = [], set()
+    for row in holders:
+        if row.user_id not in seen:
+            seen.add(row.user_id)
+            committee.append(
+                {
+                    "username": row.user.username,
+                    "name": display_name(row.user),
+                    "unit_name": row.content_object.name,
+                }
+            )
+    shares = list(
+        TalkShare.objects.in_force()
+        .filter(record=record)
+        .select_related("reader", "shared_by", "revoked_by")
+        .order_by("created_at", "id")
+    )
+    talker = {"username": record.talker.username, "name": display_name(record.talker), "unit_name": ""}
+    return {"talker": talker, "committee": committee, "shares": shares}

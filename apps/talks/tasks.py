@@ -4,13 +4,13 @@ and sends no second reminder (notifications carry a dedupe key per day)."""
 import datetime
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from apps.access.models import Grant
 from apps.notifications.services import notification_send
 from apps.units.models import Unit
 
+from . import services
 from .models import CoverageSnapshot, FollowUp, TalkPolicy
 from .selectors import leaf_counts, period_bounds
 
@@ -63,23 +63,17 @@ def coverage_snapshots_store(*, today: datetime.date | None = None) -> list[Cove
                 overdue_followups=overdue,
             )
         )
-    with transaction.atomic():
-        CoverageSnapshot.objects.bulk_create(
-            snapshots,
-            update_conflicts=True,
-            unique_fields=["unit", "period_start"],
-            update_fields=["period_end", "people", "covered", "overdue_followups", "computed_at"],
-        )
-    return snapshots
+    return services.coverage_snapshots_write(snapshots)
 
 
 def reminders_send(*, today: datetime.date | None = None, snapshots=None) -> int:
     """Remind owners of overdue follow-ups, and heads of units whose coverage lags the calendar."""
     today = today or timezone.localdate()
     sent = 0
-    for followup in FollowUp.objects.filter(status=FollowUp.Status.OPEN, due_date__lt=today).select_related(
-        "record"
-    ):
+    overdue = FollowUp.objects.filter(
+        status=FollowUp.Status.OPEN, due_date__lt=today, record__voided_at__isnull=True
+    ).select_related("record")
+    for followup in overdue:
         sent += bool(
             notification_send(
                 recipient=followup.owner,

@@ -123,23 +123,21 @@ def test_hq_can_review_the_access_log(cast, talk, api):
     assert api(cast.unit_admin).get("/api/talks/content-reads/").status_code in (200, 403)
 
 
-def test_a_per_record_grant_lets_one_more_reader_in(cast, talk, api, tree):
+def test_a_share_lets_one_more_reader_in(cast, talk, api, tree):
     from tests.factories.units import user_with_role
 
     reader = user_with_role("viewer", tree.station2, "reader")
     assert api(reader).get(f"/api/talks/records/{talk.pk}/").status_code == 404
     denied = api(cast.unit_admin).post(
-        f"/api/talks/records/{talk.pk}/share/", {"reader": "reader"}, format="json"
+        f"/api/talks/records/{talk.pk}/share/", {"reader": "reader", "reason": "协助家访"}, format="json"
     )
     assert denied.status_code == 403
-    assert (
-        api(cast.talker)
-        .post(f"/api/talks/records/{talk.pk}/share/", {"reader": "reader"}, format="json")
-        .status_code
-        == 204
+    shared = api(cast.committee).post(
+        f"/api/talks/records/{talk.pk}/share/", {"reader": "reader", "reason": "协助家访"}, format="json"
     )
-    shared = api(reader).get(f"/api/talks/records/{talk.pk}/")
-    assert shared.status_code == 200 and SECRET in shared.content.decode()
+    assert shared.status_code == 201
+    detail = api(reader).get(f"/api/talks/records/{talk.pk}/")
+    assert detail.status_code == 200 and SECRET in detail.content.decode()
 
 
 def test_search_does_not_look_inside_content(cast, talk, api):

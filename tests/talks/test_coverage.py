@@ -254,3 +254,48 @@ def test_another_talker_cannot_edit_my_talk(tree, api):
     )
     talk.refresh_from_db()
     assert talk.place == "谈心室"
+
+
+def test_the_uncovered_list_agrees_with_the_coverage_figure_when_a_talk_was_held_outside_the_scope(
+    tree, api, client
+):
+    """A person transferred in after a talk at their old unit (outside the user's scope):
+    neither the figure nor the list counts that talk, so both say "not yet talked with"."""
+    from apps.people.services import person_transfer
+    from apps.talks.selectors import coverage_for_unit
+
+    newcomer = make_person(tree.station3, name="调入人员")
+    make_talk(newcomer, make_user("old_talker", is_superuser=True), date=datetime.date(2026, 10, 5))
+    person_transfer(person=newcomer, to_unit=tree.station, on=datetime.date(2026, 10, 20))
+    talked = make_person(tree.station, name="已谈人员")
+    make_talk(talked, make_user("t_here", is_superuser=True))
+    admin = user_with_role("unit_admin", tree.station, "station_head")
+    args = {"user": admin, "period_start": Q4[0], "period_end": Q4[1]}
+    figure = coverage_for_unit(unit=tree.station, **args)
+    missing = list(uncovered_people(root=tree.station, **args))
+    assert (figure["people"], figure["covered"]) == (2, 1)
+    assert missing == [newcomer]
+    assert figure["people"] - figure["covered"] == len(missing)
+    [row] = [r for r in coverage_per_child(root=tree.bat, **args) if r["unit_id"] == tree.station.pk]
+    assert row["covered"] == figure["covered"]
+    body = (
+        api(admin).get("/api/talks/records/coverage/", {"unit": tree.station.pk, "date": "2026-11-01"}).json()
+    )
+    assert body["unit"]["covered"] == 1 and [p["name"] for p in body["uncovered"]] == ["调入人员"]
+    client.force_login(admin)
+    page = client.get("/admin/talks/talkrecord/coverage/", {"unit": tree.station.pk, "date": "2026-11-01"})
+    assert page.context["total"]["covered"] == 1 and page.context["uncovered"] == [newcomer]
+
+
+def test_a_share_does_not_count_in_the_coverage_of_the_reader(tree, api):
+    from apps.talks.selectors import coverage_for_unit
+
+    committee = user_with_role("secretary", tree.det, "det_committee")
+    reader = user_with_role("viewer", tree.station2, "share_reader")
+    person = make_person(tree.station)
+    talk = make_talk(person, committee)
+    api(committee).post(
+        f"/api/talks/records/{talk.pk}/share/", {"reader": "share_reader", "reason": "协助"}, format="json"
+    )
+    figure = coverage_for_unit(user=reader, unit=tree.station2, period_start=Q4[0], period_end=Q4[1])
+    assert figure["covered"] == 0

@@ -9,27 +9,35 @@ from drf_spectacular.plumbing import resolve_type_hint
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from apps.access.authority import authorize
 from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.permissions import ScopedPermission
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from apps.core.exports import xlsx_response
 from apps.people.models import Person
 from apps.units.models import Unit
 
 from .. import services
-from ..content import log_reads, with_content_readable
-from ..models import FollowUp, TalkContentAccess, TalkKind, TalkPolicy, TalkRecord
-from ..selectors import coverage_for_unit, coverage_per_child, period_bounds, uncovered_people
+from ..content import is_committee, log_reads, with_content_readable
+from ..models import FollowUp, TalkContentAccess, TalkKind, TalkPolicy, TalkRecord, TalkShare
+from ..selectors import coverage_for_unit, coverage_per_child, period_bounds, readers_of, uncovered_people
 from .serializers import (
     CompleteSerializer,
     FollowUpSerializer,
+    ReadersSerializer,
+    RevokeSerializer,
     ShareSerializer,
     TalkContentAccessSerializer,
     TalkPolicySerializer,
     TalkRecordInputSerializer,
     TalkRecordSerializer,
     TalkRecordUpdateSerializer,
+    TalkShareSerializer,
+    VoidSerializer,
+    display_name,
 )
 
 
@@ -81,11 +89,14 @@ EXPORT_HEADERS = [
     "地点",
     "有苗头性问题",
     "跟进事项（待落实）",
+    "状态",
 ]
 
 
 def talk_export_rows(queryset):
-    """Metadata only: content never leaves the portal in an export."""
+    """Metadata only: content never leaves the portal in an export. The warning flag is
+    derived from the content, so a row carries it only where the exporting user may read
+    the content (``content_readable``, annotated on the queryset); elsewhere it is blank."""
     for r in queryset:
         followups = getattr(r, "followup_list", None)  # the API's prefetch; the admin's is "followups"
         if followups is None:
@@ -96,11 +107,27 @@ def talk_export_rows(queryset):
             r.get_kind_display(),
             r.person.name,
             r.unit.name,
-            r.talker.username,
+            display_name(r.talker),
             r.place,
-            "是" if r.has_warning_signs else "否",
+            ("是" if r.has_warning_signs else "否") if getattr(r, "content_readable", False) else "",
             open_items,
+            "已作废" if r.voided_at else "有效",
         ]
+
+
+class TalkRecordPermission(ScopedPermission):
+    """The scoped rule, plus one door for readers a record is shared with: the detail of a
+    record ``get_queryset`` admits (by grant or by a share in force; the rest is 404)."""
+
+    def has_permission(self, request, view):
+        if getattr(view, "action", None) == "retrieve":
+            return bool(request.user and request.user.is_authenticated)
+        return super().has_permission(request, view)
+
+    def has_object_permission(self, request, view, obj):
+        if getattr(view, "action", None) == "retrieve":
+            return True
+        return super().has_object_permission(request, view, obj)
 
 
 class TalkRecordViewSet(ScopedModelViewSet):
@@ -116,7 +143,17 @@ class TalkRecordViewSet(ScopedModelViewSet):
     filterset_class = TalkRecordFilter
     search_fields = ["person__name", "place", "talker__username"]
     ordering_fields = ["date", "created_at"]
-    action_permissions = {"mine": "view", "coverage": "view", "export": "view", "share": "view"}
+    permission_classes = [IsAuthenticated, TalkRecordPermission]
+    # the rules of these actions are the services' (authority on the record's unit)
+    action_permissions = {
+        "mine": "view",
+        "coverage": "view",
+        "export": "view",
+        "share": "view",
+        "revoke": "view",
+        "readers": "view",
+        "void": "view",
+    }
 
     def get_queryset(self):
         return with_content_readable(super().get_queryset(), self.request.user)
@@ -156,13 +193,33 @@ class TalkRecordViewSet(ScopedModelViewSet):
     @extend_schema(request=TalkRecordUpdateSerializer, responses=TalkRecordSerializer)
     def update(self, request, *args, **kwargs):
         record = self.get_object()
-        if record.talker_id != request.user.pk and not record.content_readable:
+        if not services.may_edit(request.user, record):
             raise PermissionDenied("只有谈话人或有权查阅谈话内容的人员可以修改谈话记录。")
         data = TalkRecordUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        for name, value in data.validated_data.items():
-            setattr(record, name, value)
-        record.save()
+        services.talk_record_edit(record=record, actor=request.user, **data.validated_data)
+        return self.retrieve_response(record)
+
+    @extend_schema(
+        responses={204: None, 403: None},
+        description="删除谈话记录：仅系统管理员（谈话记录不由单位人员删除，请作废）；查阅日志保留。",
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        services.talk_record_delete(instance=instance, actor=self.request.user, channel="api")
+
+    @extend_schema(request=VoidSerializer, responses={200: TalkRecordSerializer, 400: None, 403: None})
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        """作废: the talker or the committee voids the record, with a reason (logged)."""
+        record = self.get_object()
+        if not services.may_edit(request.user, record):
+            raise PermissionDenied("只有谈话人或党委（有权查阅谈话内容的人员）可以作废谈话记录。")
+        data = VoidSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.talk_record_void(record=record, actor=request.user, reason=data.validated_data["reason"])
         return self.retrieve_response(record)
 
     @extend_schema(responses=TalkRecordSerializer(many=True))
@@ -180,14 +237,43 @@ class TalkRecordViewSet(ScopedModelViewSet):
             filename="谈心谈话记录.xlsx", headers=EXPORT_HEADERS, rows=talk_export_rows(queryset)
         )
 
-    @extend_schema(request=ShareSerializer, responses={204: None})
+    @extend_schema(request=ShareSerializer, responses={201: TalkShareSerializer, 400: None, 403: None})
     @action(detail=True, methods=["post"])
     def share(self, request, pk=None):
+        """共享: the committee lets one more reader (inside the record's corps; HQ may share
+        wider) read this record, with a reason and an optional end date. Logged."""
         record = self.get_object()
+        authorize(request.user, "talk.share", record.unit)  # who may act, before what they sent
         data = ShareSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.talk_share(record=record, reader=data.validated_data["reader"], actor=request.user)
-        return Response(status=204)
+        share = services.talk_share(record=record, actor=request.user, **data.validated_data)
+        return Response(TalkShareSerializer(share).data, status=201)
+
+    @extend_schema(request=RevokeSerializer, responses={200: TalkShareSerializer, 400: None, 403: None})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        """撤销共享: the sharer or the committee ends a share now. Logged."""
+        record = self.get_object()
+        data = RevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        share = TalkShare.objects.filter(pk=data.validated_data["share"], record=record).first()
+        if share is None:
+            raise ValidationError({"share": "该谈话记录没有这项共享。"})
+        share = services.talk_share_revoke(
+            share=share, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(TalkShareSerializer(share).data)
+
+    @extend_schema(responses={200: ReadersSerializer, 403: None})
+    @action(detail=True, methods=["get"])
+    def readers(self, request, pk=None):
+        """谁能查阅: the talker, the committee (holders of the content permission on the
+        record's unit or an ancestor) and the shares in force. For the talker and the
+        committee only."""
+        record = self.get_object()
+        if record.talker_id != request.user.pk and not is_committee(request.user, record):
+            raise PermissionDenied("只有谈话人或党委可以查看谁能查阅该谈话记录。")
+        return Response(ReadersSerializer(readers_of(record)).data)
 
     @extend_schema(
         parameters=[
@@ -273,6 +359,6 @@ class TalkPolicyViewSet(ScopedModelViewSet):
 class TalkContentAccessViewSet(ScopedReadOnlyViewSet):
     """The log of content reads (for HQ review)."""
 
-    queryset = TalkContentAccess.objects.select_related("user").order_by("-accessed_at")
+    queryset = TalkContentAccess.objects.select_related("user", "reader").order_by("-accessed_at", "-id")
     serializer_class = TalkContentAccessSerializer
-    filterset_fields = ["record", "channel"]
+    filterset_fields = ["record", "record_number", "channel", "event"]
