@@ -7,6 +7,7 @@ that ``manage.py check --deploy`` expects.
 """
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -126,6 +127,17 @@ AUTHENTICATION_BACKENDS = [
 # Guardian's check looks for its own backend by name; RecordGrantBackend wraps it.
 SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 
+# Login was 2-4 s, nearly all of it one PBKDF2 check at 1,000,000 iterations: Argon2id at
+# OWASP's minimum parameters checks in ~20-70 ms (apps/core/hashers.py says why). It needs
+# argon2-cffi; without it the hashers stay Django's defaults. Old hashes still verify and are
+# upgraded at the next login.
+PASSWORD_HASHERS = [
+    *(["apps.core.hashers.Argon2idPasswordHasher"] if find_spec("argon2") else []),
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -233,6 +245,10 @@ NOMINATION_ESCALATION_DAYS = int(os.environ.get("NOMINATION_ESCALATION_DAYS", "7
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# No task result is read anywhere (job rows carry outcomes), and a result backend subscribed on
+# every send turns a Redis outage into "RuntimeError: ... the Celery application must be
+# restarted" after ~20 s of retries inside the request.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
