@@ -5,16 +5,19 @@ and supporting links."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.access.authority import may
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
 from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.uploads import validate_upload
+from apps.core.writes import writes_for
 
 from . import services
 from .documents import attachment_response, award_order_docx
@@ -30,6 +33,7 @@ from .models import (
     Quota,
     Support,
 )
+from .selectors import WORKFLOW_ACTIONS, nomination_available_actions, notices_for
 
 
 class InboxFilter(admin.SimpleListFilter):
@@ -56,8 +60,10 @@ class DecisionInline(ScopedTabularInline):
 
 
 class ObjectionInline(ScopedTabularInline):
+    """Read-only here; objections are raised and resolved on the "审核/审批/处理" page."""
+
     model = Objection
-    fields = ["raised_at", "reason", "outcome", "resolution"]
+    fields = ["id", "raised_at", "reason", "outcome", "resolution"]
     readonly_fields = fields
     can_delete = False
 
@@ -171,20 +177,38 @@ class SupportInline(EditableWhileDraftInline):
         return [] if _evidence_editable(request, obj) else self.fields
 
 
-ACTIONS = [
-    ("submit", "提交"),
-    ("review", "审核通过"),
-    ("approve", "审批通过"),
-    ("return", "退回修改"),
-    ("reject", "否决"),
-    ("withdraw", "撤回"),
-    ("object", "提出异议"),
-]
-
-
 class DecideForm(forms.Form):
-    action = forms.ChoiceField(label="操作", choices=ACTIONS)
-    comment = forms.CharField(label="意见/理由", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    """The steps offered are those the user may take now (``nomination_available_actions``);
+    the choices are set on this form instance, never on the class."""
+
+    action = forms.ChoiceField(label="操作", choices=())
+    comment = forms.CharField(
+        label="意见/理由", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+    objection = forms.ModelChoiceField(label="异议", queryset=Objection.objects.none(), required=False)
+    upheld = forms.TypedChoiceField(
+        label="处理结果",
+        choices=[("0", "异议不成立，继续公示"), ("1", "异议成立，不予授予")],
+        coerce=lambda v: v == "1",
+        required=False,
+    )
+
+    def __init__(self, *args, actions, objections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(code, WORKFLOW_ACTIONS[code][0]) for code in actions]
+        if "resolve_objection" in actions:
+            self.fields["objection"].queryset = objections
+        else:
+            del self.fields["objection"], self.fields["upheld"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "resolve_objection":
+            if data.get("objection") is None:
+                self.add_error("objection", "请选择要处理的异议。")
+            if data.get("upheld") in (None, ""):
+                self.add_error("upheld", "请选择处理结果。")
+        return data
 
 
 @admin.register(Nomination)
@@ -235,43 +259,28 @@ class NominationAdmin(ScopedModelAdmin):
             return self.fields
         return []
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        """A draft whose subject changes keeps only links that fit the new subject."""
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is None or obj.pk is None:
-            return form
+    def has_delete_permission(self, request, obj=None):
+        """Only a draft that never entered the workflow (``services.deletable``)."""
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or services.deletable(obj))
 
-        def clean(self_):
-            data = form.clean(self_)
-            subject = ["subject_person", "subject_unit", "subject_organisation"]
-            if any(f in self_.changed_data for f in subject) and not self_.errors:
-                links = list(obj.supports.all())
-                probe = Nomination(pk=obj.pk, **{f: data.get(f) for f in subject})
-                try:
-                    services.supports_check(
-                        probe,
-                        request.user,
-                        [x.evaluation_id for x in links if x.evaluation_id],
-                        [x.earlier_award_id for x in links if x.earlier_award_id],
-                    )
-                except ValidationError as exc:
-                    raise forms.ValidationError(
-                        f"推荐对象变更后，已有推荐依据不再适用：{_messages(exc)}"
-                    ) from exc
-            return data
+    def delete_queryset(self, request, queryset):
+        """Bulk delete through the service, one by one; what it refuses is named and kept."""
+        deleted = 0
+        for obj in queryset:
+            try:
+                services.nomination_delete(instance=obj, actor=request.user)
+                deleted += 1
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{obj}：{_messages(exc)}", messages.ERROR)
+        if deleted != queryset.count():
+            self.message_user(request, f"实际删除 {deleted} 件。", messages.WARNING)
 
-        return type(form.__name__, (form,), {"clean": clean})
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)
-        data = {k: v for k, v in form.cleaned_data.items() if k in self.fields}
-        try:
-            created = services.nomination_create(actor=request.user, **data)
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
-        obj.pk = created.pk
-        obj._state.adding = False
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["available_actions"] = (
+            nomination_available_actions(nomination=obj, actor=request.user) if obj is not None else []
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_formset(self, request, form, formset, change):
         """Evidence files and links are written by the services (rules, locks, history)."""
@@ -311,8 +320,11 @@ class NominationAdmin(ScopedModelAdmin):
 
     @admin.action(description="审批（审核）通过所选推荐")
     def approve_selected(self, request, queryset):
-        waiting = services.inbox(request.user).filter(pk__in=queryset.values("pk"))
-        done = 0
+        """Each selected nomination waiting for this user is reviewed or approved in its own
+        transaction; the message counts what was done, refused and not waiting."""
+        selected = list(queryset.values_list("pk", flat=True))
+        waiting = list(services.inbox(request.user).filter(pk__in=selected))
+        done = refused = 0
         for n in waiting:
             try:
                 if n.status == Nomination.Status.SUBMITTED:
@@ -321,13 +333,15 @@ class NominationAdmin(ScopedModelAdmin):
                     services.nomination_approve(nomination=n, actor=request.user, comment="同意（批量）")
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(
-                    request, f"{n}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
-                )
-        skipped = queryset.count() - waiting.count()
-        self.message_user(
-            request, f"已处理 {done} 件" + (f"；{skipped} 件不在您的待办中，未处理" if skipped else "")
-        )
+                refused += 1
+                self.message_user(request, f"{n}：{_messages(exc)}", messages.ERROR)
+        not_waiting = len(selected) - len(waiting)
+        parts = [f"已处理 {done} 件"]
+        if refused:
+            parts.append(f"{refused} 件未通过（见上方原因）")
+        if not_waiting:
+            parts.append(f"{not_waiting} 件不在您的待办中，未处理")
+        self.message_user(request, "；".join(parts), messages.SUCCESS if done else messages.WARNING)
 
     def get_urls(self):
         return [
@@ -352,37 +366,61 @@ class NominationAdmin(ScopedModelAdmin):
         )
         return attachment_response(attachment)
 
+    def _decidable(self, request, pk):
+        """The nomination as this user may see it: in their scope, or under a public notice
+        that concerns their units (to object). Otherwise 404, like a missing one."""
+        found = self.get_queryset(request).filter(pk=pk).first()
+        if found is None:
+            found = notices_for(request.user).filter(pk=pk).first()
+        if found is None:
+            raise Http404
+        return found
+
     def decide_view(self, request, pk):
-        nomination = get_object_or_404(self.get_queryset(request), pk=pk)
-        form = DecideForm(request.POST or None)
+        nomination = self._decidable(request, pk)
+        actions = nomination_available_actions(nomination=nomination, actor=request.user)
+        objections = nomination.objections.filter(outcome=Objection.Outcome.OPEN)
+        form = DecideForm(request.POST or None, actions=actions, objections=objections)
         if request.method == "POST" and form.is_valid():
             action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
             try:
                 if action == "object":
                     services.nomination_object(nomination=nomination, actor=request.user, reason=comment)
+                elif action == "resolve_objection":
+                    services.objection_resolve(
+                        objection=form.cleaned_data["objection"],
+                        actor=request.user,
+                        upheld=form.cleaned_data["upheld"],
+                        resolution=comment,
+                    )
                 else:
-                    fn = {
-                        "submit": services.nomination_submit,
-                        "review": services.nomination_review,
-                        "approve": services.nomination_approve,
-                        "return": services.nomination_return,
-                        "reject": services.nomination_reject,
-                        "withdraw": services.nomination_withdraw,
-                    }[action]
-                    fn(nomination=nomination, actor=request.user, comment=comment)
+                    DECIDE[action](nomination=nomination, actor=request.user, comment=comment)
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, "；".join(getattr(exc, "messages", [str(exc)])))
+                form.add_error(None, _messages(exc))
             else:
                 self.message_user(request, "已处理。")
-                return HttpResponseRedirect(reverse("admin:commendations_nomination_change", args=[pk]))
+                if self.get_queryset(request).filter(pk=pk).exists():
+                    return HttpResponseRedirect(reverse("admin:commendations_nomination_change", args=[pk]))
+                return HttpResponseRedirect(reverse("admin:commendations_nomination_decide", args=[pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": f"处理推荐：{nomination}",
             "form": form,
+            "actions_offered": actions,
             "opts": self.model._meta,
             "original": nomination,
         }
         return TemplateResponse(request, "admin/commendations/nomination/decide.html", context)
+
+
+DECIDE = {
+    "submit": services.nomination_submit,
+    "review": services.nomination_review,
+    "approve": services.nomination_approve,
+    "return": services.nomination_return,
+    "reject": services.nomination_reject,
+    "withdraw": services.nomination_withdraw,
+}
 
 
 @admin.register(AwardKind)
@@ -402,21 +440,131 @@ class QuotaAdmin(ScopedModelAdmin):
     def get_queryset(self, request):
         return services.quotas_with_usage(super().get_queryset(request))
 
+    # Quotas are set by the level that allocates them (authority ``quota.set``, "above"): the
+    # capped unit's own staff see its quota read-only.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may(request.user, "quota.set", obj.unit))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may(request.user, "quota.set", obj.unit))
+
     @admin.display(description="已用（公示中、异议处理中、已授予）")
     def used(self, obj):
         return getattr(obj, "used", None)
 
 
+class DeputyField(forms.ModelChoiceField):
+    """The deputy by username, typed: no list of accounts; unknown and ineligible read alike."""
+
+    def __init__(self, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        kwargs.update(
+            queryset=get_user_model().objects.filter(is_active=True),
+            to_field_name="username",
+            widget=forms.TextInput,
+            error_messages={"invalid_choice": services.NOT_ELIGIBLE},
+            help_text="代理人的用户名：须在您审批的单位或其下级单位任职。",
+        )
+        super().__init__(**kwargs)
+
+
 @admin.register(Delegation)
 class DelegationAdmin(admin.ModelAdmin):
+    """审批代理: an approver lends their own authority; only they (or a superuser, naming the
+    approver) create, change or revoke it, through the services."""
+
     list_display = ["approver", "deputy", "starts_on", "ends_on"]
     list_filter = ["starts_on", "ends_on"]
     search_fields = ["approver__username", "deputy__username"]
-    raw_id_fields = ["approver", "deputy"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(approver=request.user)
+        queryset = super().get_queryset(request).select_related("approver", "deputy")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(Q(approver=request.user) | Q(deputy=request.user))
+
+    def get_fields(self, request, obj=None):
+        own = ["deputy", "starts_on", "ends_on"]
+        return own if not request.user.is_superuser else ["approver", *own]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["approver"] if obj is not None and request.user.is_superuser else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("approver", "deputy"):
+            field = DeputyField(label=db_field.verbose_name)
+            if db_field.name == "approver":
+                field.help_text = "委托人（审批人）的用户名。"
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _approves(self, request) -> bool:
+        return request.user.is_active and (
+            request.user.is_superuser or services.approves_anywhere(request.user)
+        )
+
+    def has_module_permission(self, request):
+        return self._approves(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return self._approves(request) or Delegation.objects.filter(deputy=request.user).exists()
+        return request.user.is_superuser or request.user.pk in (obj.approver_id, obj.deputy_id)
+
+    def has_add_permission(self, request):
+        return self._approves(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return self._approves(request)
+        return request.user.is_superuser or obj.approver_id == request.user.pk
+
+    has_delete_permission = has_change_permission
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refusal by the service shows the form again with its message (as the base admin)."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as refusal:
+            if request.method != "POST" or getattr(request, "_service_errors", None) is not None:
+                raise
+            request._service_errors = (
+                refusal if isinstance(refusal, ValidationError) else ValidationError(str(refusal))
+            )
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        errors = getattr(request, "_service_errors", None)
+        if errors is None:
+            return form
+
+        def _post_clean(self_):
+            form._post_clean(self_)
+            if hasattr(errors, "error_dict"):
+                for field, messages_ in errors.message_dict.items():
+                    self_.add_error(field if field in self_.fields else None, messages_)
+            else:
+                self_.add_error(None, errors)
+
+        return type(form.__name__, (form,), {"_post_clean": _post_clean})
+
+    def save_model(self, request, obj, form, change):
+        writes = writes_for(Delegation)
+        (writes.update if change else writes.create)(instance=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        writes_for(Delegation).delete(instance=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            try:
+                writes_for(Delegation).delete(instance=obj, actor=request.user)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{obj}：{exc}", messages.ERROR)
 
 
 @admin.register(AwardOrder)

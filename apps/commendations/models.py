@@ -204,7 +204,19 @@ class Nomination(ScopedModel):
                     )
                 ),
                 name="nomination_one_subject",
-            )
+            ),
+            # One live nomination per subject, award and year (a rejected or withdrawn one
+            # may be drafted again). The service says so first; the index holds under races.
+            *[
+                models.UniqueConstraint(
+                    fields=["award_kind", "year", subject],
+                    condition=models.Q(**{f"{subject}__isnull": False})
+                    & ~models.Q(status__in=["rejected", "withdrawn"]),
+                    name=f"nomination_once_per_{subject}",
+                    violation_error_message="同一推荐对象在同一年度已有该奖项的推荐（未否决、未撤回），不能重复推荐。",
+                )
+                for subject in ("subject_person", "subject_unit", "subject_organisation")
+            ],
         ]
 
     def __str__(self):
@@ -224,8 +236,15 @@ class Decision(ScopedModel):
     nomination = models.ForeignKey(
         Nomination, on_delete=models.CASCADE, related_name="decisions", verbose_name="推荐"
     )
+    #: empty for the steps the system takes itself (授予 when the public notice ends)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+        help_text="为空表示系统自动处理（如公示期满自动授予）",
     )
     on_behalf_of = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -383,6 +402,11 @@ class Delegation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_dates"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(deputy=models.F("approver")),
+                name="delegation_not_to_oneself",
+                violation_error_message="不能委托给本人。",
             ),
         ]
 

@@ -11,4 +11,8 @@ BEAT_SCHEDULE: dict = {
         "task": "apps.commendations.tasks.escalate_waiting_nominations",
         "schedule": crontab(hour=8, minute=0),
     },
+    "commendations-remind-waiting": {
+        "task": "apps.commendations.tasks.remind_waiting_nominations",
+        "schedule": crontab(hour=8, minute=30),
+    },
 }

@@ -12,3 +12,9 @@ def close_public_notices() -> int:
 @shared_task(acks_late=True)
 def escalate_waiting_nominations() -> int:
     return services.escalate_waiting(days=getattr(settings, "NOMINATION_ESCALATION_DAYS", 7))
+
+
+@shared_task(acks_late=True)
+def remind_waiting_nominations() -> int:
+    """One "nominations waiting" reminder per approver per day (idempotent)."""
+    return services.remind_waiting()

@@ -104,7 +104,7 @@ def test_evidence_outside_the_scope_is_a_404_and_anonymous_users_get_nothing(
         assert getattr(api(outsider), method)(_url(n, attachment)).status_code == 404
     assert api(outsider).get(_url(n)).status_code == 404
     assert _upload(api(outsider), n).status_code == 404
-    other = make_nomination(tree.station, crew.drafter, crew.hero)
+    other = make_nomination(tree.station, crew.drafter, crew.hero, year=2025)
     mismatched = f"/api/commendations/nominations/{other.pk}/attachments/{attachment.pk}/"
     assert api(crew.drafter).get(mismatched).status_code == 404  # a file of another nomination
     assert api().get(_url(n, attachment)).status_code in (401, 403)

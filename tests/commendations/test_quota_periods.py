@@ -74,7 +74,7 @@ def test_a_quota_of_another_period_does_not_apply_and_the_whole_year_still_count
 def test_quota_rows_are_unique_per_period_through_the_api(tree, crew, api):
     admin = user_with_role("unit_admin", tree.det, "quota_admin")
     url = "/api/commendations/quotas/"
-    row = {"unit": tree.det.pk, "award_kind": kind().pk, "year": 2026, "limit": 3}
+    row = {"unit": tree.bat.pk, "award_kind": kind().pk, "year": 2026, "limit": 3}  # set from above
     assert api(admin).post(url, row, format="json").status_code == 201
     assert api(admin).post(url, {**row, "period": "H1"}, format="json").status_code == 201
     duplicate = api(admin).post(url, {**row, "period": "H1"}, format="json")

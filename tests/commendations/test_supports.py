@@ -254,6 +254,7 @@ def test_the_admin_refuses_a_new_subject_that_the_links_do_not_fit(tree, crew, c
         **{"supports-0-id": link.pk, "supports-0-evaluation": link.evaluation_id},
     )
     response = client.post(f"/admin/commendations/nomination/{n.pk}/change/", form)
-    assert response.status_code == 200 and "已有推荐依据不再适用" in response.content.decode()
+    # the links' own check names the misfit (the service checks it again under the lock)
+    assert response.status_code == 200 and "考核对象与推荐对象相同" in response.content.decode()
     n.refresh_from_db()
     assert n.subject_person == crew.hero

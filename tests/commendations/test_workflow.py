@@ -183,15 +183,14 @@ def test_a_deputy_approves_within_the_delegation_dates_only(tree, crew):
     assert n.status == S.NOTICE and n.decisions.last().on_behalf_of == crew.det
 
 
-def test_escalation_notifies_the_level_above_once(tree, crew):
+def test_escalation_tells_the_level_that_can_act_once_not_the_level_above(tree, crew):
     from django.utils import timezone
 
     from apps.notifications.models import Notification
 
     n = advance(make_nomination(tree.station, crew.drafter, crew.hero), crew.reviewer)
     Nomination.objects.filter(pk=n.pk).update(waiting_since=timezone.now() - datetime.timedelta(days=10))
-    assert services.escalate_waiting(days=7) == 2  # both approvers of the detachment
+    assert services.escalate_waiting(days=7) == 1  # the battalion's approver: the one who can act
     assert services.escalate_waiting(days=7) == 0
-    assert (
-        Notification.objects.filter(recipient__in=[crew.det, crew.det_b], title__contains="超期").count() == 2
-    )
+    assert Notification.objects.filter(recipient=crew.bat, title__contains="超期").count() == 1
+    assert not Notification.objects.filter(recipient__in=[crew.det, crew.det_b]).exists()

@@ -15,6 +15,7 @@ from ..models import (
     Quota,
     Support,
 )
+from ..services import NOT_ELIGIBLE
 
 
 class AwardKindSerializer(serializers.ModelSerializer):
@@ -24,12 +25,31 @@ class AwardKindSerializer(serializers.ModelSerializer):
 
 
 class NominationDecisionSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    on_behalf_of = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="操作人；为空表示系统自动处理（公示期满自动授予）",
+    )
+    on_behalf_of = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="代理审批时被代理的审批人；本人审批时为空",
+    )
 
     class Meta:
         model = Decision
         fields = ["action", "from_status", "to_status", "level", "actor", "on_behalf_of", "comment", "at"]
+
+
+class NominationObjectionSerializer(serializers.ModelSerializer):
+    """An objection on the nomination's page: its id is what ``resolve-objection`` takes."""
+
+    class Meta:
+        model = Objection
+        fields = ["id", "reason", "outcome", "resolution", "raised_at"]
+        read_only_fields = fields
 
 
 class NominationSerializer(ScopedModelSerializer):
@@ -122,9 +142,53 @@ class NominationDetailSerializer(NominationSerializer):
     decisions = NominationDecisionSerializer(many=True, read_only=True)
     supports = SupportSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    objections = NominationObjectionSerializer(many=True, read_only=True)
+    available_actions = serializers.SerializerMethodField(
+        help_text="当前用户此刻可执行的流程操作：submit、review、approve、return、reject、withdraw、"
+        "object、resolve_objection"
+    )
 
     class Meta(NominationSerializer.Meta):
-        fields = [*NominationSerializer.Meta.fields, "decisions", "supports", "attachments"]
+        fields = [
+            *NominationSerializer.Meta.fields,
+            "decisions",
+            "supports",
+            "attachments",
+            "objections",
+            "available_actions",
+        ]
+
+    def get_available_actions(self, obj) -> list[str]:
+        from ..selectors import nomination_available_actions
+
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return nomination_available_actions(nomination=obj, actor=request.user)
+
+
+class PublicNoticeSerializer(serializers.ModelSerializer):
+    """公示: what the unit a notice concerns sees (no evidence, no decision trail)."""
+
+    award_kind_name = serializers.CharField(source="award_kind.name", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    subject_name = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Nomination
+        fields = [
+            "id",
+            "award_kind_name",
+            "year",
+            "unit_name",
+            "subject_name",
+            "deeds",
+            "status",
+            "status_display",
+            "notice_ends_on",
+        ]
+        read_only_fields = fields
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
@@ -165,9 +229,12 @@ class QuotaSerializer(ScopedModelSerializer):
 
 class DelegationSerializer(serializers.ModelSerializer):
     approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # An unknown name and one outside the approver's scope answer alike (no account oracle);
+    # the service decides who is eligible.
     deputy = serializers.SlugRelatedField(
         slug_field="username",
         queryset=Delegation._meta.get_field("deputy").related_model.objects.filter(is_active=True),
+        error_messages={"does_not_exist": NOT_ELIGIBLE, "invalid": NOT_ELIGIBLE},
     )
 
     class Meta:

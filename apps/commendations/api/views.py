@@ -13,7 +13,7 @@ from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from apps.units.models import Unit
 
-from .. import services
+from .. import selectors, services
 from ..documents import attachment_response, award_order_docx
 from ..models import (
     Attachment,
@@ -37,6 +37,7 @@ from .serializers import (
     ExemplaryModelSerializer,
     NominationDetailSerializer,
     NominationSerializer,
+    PublicNoticeSerializer,
     QuotaSerializer,
     ReasonSerializer,
     ResolveSerializer,
@@ -52,7 +53,10 @@ class NominationFilter(django_filters.FilterSet):
         fields = ["unit", "status", "award_kind", "year", "priority"]
 
 
+NOTICE_RELATED = ["award_kind", "unit", "subject_person__unit", "subject_unit", "subject_organisation"]
+
 DETAIL_PREFETCH = [
+    "objections",
     "decisions__actor",
     "decisions__on_behalf_of",
     "attachments__uploaded_by",
@@ -96,6 +100,7 @@ class NominationViewSet(ScopedModelViewSet):
                 "object",
                 "resolve_objection",
                 "inbox",
+                "notices",
                 "bulk_approve",
                 "attachments",
                 "attachment",
@@ -118,41 +123,6 @@ class NominationViewSet(ScopedModelViewSet):
         return NominationDetailSerializer(
             self.get_queryset().prefetch_related(*DETAIL_PREFETCH).get(pk=pk)
         ).data
-
-    def perform_update(self, serializer):
-        supports = {
-            key: serializer.validated_data.pop(key)
-            for key in ("supporting_evaluations", "earlier_awards")
-            if key in serializer.validated_data
-        }
-        subject_changed = any(
-            key in serializer.validated_data
-            for key in ("subject_person", "subject_unit", "subject_organisation")
-        )
-        with transaction.atomic():
-            super().perform_update(serializer)
-            if supports or subject_changed:  # links are checked again against the new subject
-                services.nomination_set_supports(
-                    nomination=serializer.instance, actor=self.request.user, **supports
-                )
-
-    @extend_schema(responses={201: NominationSerializer})
-    def create(self, request, *args, **kwargs):
-        data = NominationSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        nomination = services.nomination_create(actor=request.user, **data.validated_data)
-        return Response(NominationSerializer(nomination).data, status=201)
-
-    def update(self, request, *args, **kwargs):
-        nomination = self.get_object()
-        if nomination.status != Nomination.Status.DRAFT:
-            raise ValidationError({"status": "只有草稿（或被退回的推荐）可以修改。"})
-        return super().update(request, *args, **kwargs)
-
-    def perform_destroy(self, instance):
-        if instance.status != Nomination.Status.DRAFT or instance.decisions.exclude(action="create").exists():
-            raise ValidationError({"status": "已进入流程的推荐不能删除，请撤回。"})
-        instance.delete()
 
     def _transition(self, request, name):
         nomination = self.get_object()
@@ -194,13 +164,35 @@ class NominationViewSet(ScopedModelViewSet):
     @extend_schema(request=ReasonSerializer, responses=NominationDetailSerializer)
     @action(detail=True, methods=["post"])
     def object(self, request, pk=None):
-        nomination = self.get_object()
+        """异议: anyone who sees the public notice, including the unit it concerns."""
+        nomination = selectors.notices_for(request.user).filter(pk=pk).first()
+        if nomination is None:
+            nomination = self.get_object()  # 404 out of scope; in scope, the service says why not
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.nomination_object(
             nomination=nomination, actor=request.user, reason=data.validated_data["reason"]
         )
+        if not self.get_queryset().filter(pk=nomination.pk).exists():  # seen through the notice
+            return Response(self._notice(nomination.pk))
         return Response(self._detail(nomination.pk))
+
+    def _notice(self, pk):
+        row = selectors.notices_for(self.request.user).select_related(*NOTICE_RELATED).filter(pk=pk).first()
+        return PublicNoticeSerializer(row).data if row else {}
+
+    @extend_schema(responses=PublicNoticeSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def notices(self, request):
+        """公示: nominations under public notice that concern the user's units (the subject lies
+        in their scope) or that they may see anyway, newest notice first."""
+        rows = self.filter_queryset(
+            selectors.notices_for(request.user)
+            .select_related(*NOTICE_RELATED)
+            .order_by("-notice_ends_on", "-pk")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(PublicNoticeSerializer(page, many=True).data)
 
     @extend_schema(request=ResolveSerializer, responses=NominationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="resolve-objection")
@@ -307,7 +299,8 @@ class NominationViewSet(ScopedModelViewSet):
     @action(detail=False, methods=["get"])
     def inbox(self, request):
         """待我审批: what waits for this user's decision (or a delegator's), oldest first."""
-        page = self.paginate_queryset(services.inbox(request.user).prefetch_related("supports"))
+        waiting = self.filter_queryset(services.inbox(request.user)).prefetch_related("supports")
+        page = self.paginate_queryset(waiting)
         return self.get_paginated_response(NominationSerializer(page, many=True).data)
 
     @extend_schema(
@@ -317,7 +310,10 @@ class NominationViewSet(ScopedModelViewSet):
             {
                 "results": serializers.DictField(
                     child=serializers.CharField(), help_text="{推荐ID: ok 或原因}"
-                )
+                ),
+                "done": serializers.IntegerField(help_text="已审核或审批通过的件数"),
+                "refused": serializers.IntegerField(help_text="在待办中但未通过（规则或权限）的件数"),
+                "not_waiting": serializers.IntegerField(help_text="不在您待办中的件数"),
             },
         ),
     )
@@ -326,9 +322,10 @@ class NominationViewSet(ScopedModelViewSet):
         """Approve several inbox items with one comment; each is its own transaction."""
         data = BulkApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        waiting = {n.pk: n for n in services.inbox(request.user).filter(pk__in=data.validated_data["ids"])}
+        ids = list(dict.fromkeys(data.validated_data["ids"]))
+        waiting = {n.pk: n for n in services.inbox(request.user).filter(pk__in=ids)}
         results = {}
-        for pk in data.validated_data["ids"]:
+        for pk in ids:
             if pk not in waiting:
                 results[pk] = "不在您的待办中"
                 continue
@@ -346,7 +343,16 @@ class NominationViewSet(ScopedModelViewSet):
                 results[pk] = "ok"
             except (ValidationError, PermissionDenied) as exc:
                 results[pk] = "；".join(getattr(exc, "messages", [str(exc)]))
-        return Response({"results": results})
+        done = sum(1 for r in results.values() if r == "ok")
+        not_waiting = len(ids) - len(waiting)
+        return Response(
+            {
+                "results": results,
+                "done": done,
+                "refused": len(ids) - done - not_waiting,
+                "not_waiting": not_waiting,
+            }
+        )
 
 
 class AwardKindViewSet(viewsets.ReadOnlyModelViewSet):
@@ -381,9 +387,13 @@ class DelegationViewSet(
         )
 
     def perform_create(self, serializer):
-        if not self.request.user.has_perm("commendations.approve_nomination"):
-            raise PermissionDenied("只有审批人可以设置代理。")
-        serializer.save(approver=self.request.user)
+        """Through the service: the approver's own authority, to an eligible deputy."""
+        serializer.instance = services.delegation_create(
+            approver=self.request.user, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.delegation_delete(delegation=instance, actor=self.request.user)
 
 
 class AwardOrderViewSet(
