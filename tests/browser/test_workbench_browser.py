@@ -47,7 +47,9 @@ def browser():
 
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request, browser):
-    context = browser.new_context(viewport=VIEWPORTS[request.param], locale="zh-CN", is_mobile=request.param == "phone")
+    context = browser.new_context(
+        viewport=VIEWPORTS[request.param], locale="zh-CN", is_mobile=request.param == "phone"
+    )
     page = context.new_page()
     page.viewport_name = request.param
     yield page
@@ -65,7 +67,8 @@ class Steps:
         self.n += 1
         self.page.wait_for_load_state("networkidle")
         self.page.screenshot(
-            path=str(ARTIFACTS / f"{self.task}-{self.page.viewport_name}-{self.n:02d}-{name}.png"), full_page=True
+            path=str(ARTIFACTS / f"{self.task}-{self.page.viewport_name}-{self.n:02d}-{name}.png"),
+            full_page=True,
         )
         width = self.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"{name}: page is {width[0]} px wide in a {width[1]} px window"
@@ -171,7 +174,9 @@ def test_hq_sees_the_stations_that_have_not_filed_today_on_one_screen(page, live
 
     w = station_data
     zero_report_file(unit=w.tree.station, report_date=datetime.date.today(), actor=w.station_admin)
-    make_talk(make_person(w.tree.station3), user_with_role("secretary", w.tree.corps), date=datetime.date.today())
+    make_talk(
+        make_person(w.tree.station3), user_with_role("secretary", w.tree.corps), date=datetime.date.today()
+    )
     steps = Steps(page, "hq-board")
     login(page, live_server, "wb_hq")
     steps("board", foreign=["乙省总队"])
@@ -179,7 +184,9 @@ def test_hq_sees_the_stations_that_have_not_filed_today_on_one_screen(page, live
     for name in ("乙站", "特勤站", "丙站"):
         assert name in board
     assert page.get_attribute(f"#status-board a[href$='unit={w.tree.station.pk}']", "data-state") == "green"
-    missing = page.eval_on_selector_all("#status-board a[data-state=red], #status-board a[data-state=amber]", "as => as.length")
+    missing = page.eval_on_selector_all(
+        "#status-board a[data-state=red], #status-board a[data-state=amber]", "as => as.length"
+    )
     assert missing == 3
     page.click("#drill a >> text=甲市支队")
     page.wait_for_selector("#board-title >> text=甲市支队")

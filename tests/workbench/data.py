@@ -19,7 +19,9 @@ def named_user(username, family, given, *roles):
 def build_wb(tree) -> SimpleNamespace:
     """Users (with names) and people in 甲站 and 丙站 (the sibling detachment's station)."""
     w = SimpleNamespace(tree=tree)
-    w.station_admin = named_user("wb_station", "杨", "站长", ("unit_admin", tree.station), ("talker", tree.station))
+    w.station_admin = named_user(
+        "wb_station", "杨", "站长", ("unit_admin", tree.station), ("talker", tree.station)
+    )
     w.other_station_admin = named_user("wb_station3", "丁", "丙站", ("unit_admin", tree.station3))
     w.secretary = named_user("wb_secretary", "周", "书记", ("secretary", tree.det))
     w.approver = named_user("wb_approver", "吴", "审批", ("approver", tree.bat))

@@ -89,7 +89,9 @@ def test_home_query_count_is_the_same_for_a_small_and_a_bigger_unit(wb, login, w
     grow(wb.tree.station, 12)
     grow(wb.tree.station2, 6)
     for _ in range(3):
-        advance(make_nomination(wb.tree.station, wb.station_admin, make_person(wb.tree.station)), wb.secretary)
+        advance(
+            make_nomination(wb.tree.station, wb.station_admin, make_person(wb.tree.station)), wb.secretary
+        )
     assert _count(client) == small
 
 
