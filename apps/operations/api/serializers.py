@@ -2,6 +2,8 @@
 serializers validate the shape and pass the values to the services, which own the rules."""
 
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.serializers import ScopedModelSerializer, ScopedPrimaryKeyRelatedField
@@ -31,6 +33,7 @@ from ..models import (
 )
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OperationField(serializers.PrimaryKeyRelatedField):
     """An operation the user sees, or one that covers a unit the user sees (a station files
     its report and its people's pledges for an operation run by the detachment above)."""
@@ -129,8 +132,8 @@ class OperationUpdateSerializer(serializers.Serializer):
 class OrganisationSpecSerializer(serializers.Serializer):
     name = serializers.CharField(label="名称", max_length=120)
     kind = serializers.ChoiceField(
-        label="类别",
-        choices=[(OrganisationKind.TEMPORARY_BRANCH, "临时党支部"), (OrganisationKind.PARTY_GROUP, "党小组")],
+        label="类别（临时党支部或党小组）",
+        choices=OrganisationKind.choices,
         default=OrganisationKind.TEMPORARY_BRANCH,
     )
     unit = _scoped(Unit, label="所在单位")
