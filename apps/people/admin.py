@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -84,6 +84,9 @@ class PersonAdmin(ScopedModelAdmin):
 
     def get_queryset(self, request):
         return with_pid_visibility(super().get_queryset(request), request.user)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404  # out of scope looks exactly like missing, on every page of the object
 
     def get_search_results(self, request, queryset, search_term):
         """A name (contains) or an exact ID number, the latter only among people whose
@@ -281,6 +284,9 @@ class ImportJobAdmin(ScopedModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
 
     def has_change_permission(self, request, obj=None):
         return False
