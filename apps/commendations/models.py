@@ -204,6 +204,7 @@ class Nomination(ScopedModel):
                     )
                 ),
                 name="nomination_one_subject",
+                violation_error_message="须且只能指定一个推荐对象（个人、单位或党组织）。",
             ),
             # One live nomination per subject, award and year (a rejected or withdrawn one
             # may be drafted again). The service says so first; the index holds under races.
