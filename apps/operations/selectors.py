@@ -424,3 +424,45 @@ def board(
         "total": total,
         "labels": FIGURES,
     }
+
+
+# ---------------------------------------------------------------- 战时考察 as evidence
+
+
+def observations_of(*, person, user):
+    """A person's wartime observations the user may see (newest first), for a nomination's
+    or an evaluation's evidence picker."""
+    return (
+        Observation.objects.visible_to(user, "view")
+        .filter(person=person)
+        .select_related("operation", "observer")
+        .order_by("-date", "-id")
+    )
+
+
+def observations_linked(*, user, nomination=None, evaluation=None):
+    """The observations attached as evidence to a nomination or an evaluation."""
+    from .models import ObservationLink
+
+    links = ObservationLink.objects.visible_to(user, "view")
+    links = (
+        links.filter(nomination=nomination) if nomination is not None else links.filter(evaluation=evaluation)
+    )
+    return (
+        Observation.objects.filter(pk__in=links.values("observation"))
+        .select_related("operation", "person")
+        .order_by("-date", "-id")
+    )
+
+
+def exemplary_people(*, user, operation: Operation | None = None, today: datetime.date | None = None):
+    """先进典型 of quick commendations, once the commendation is published (its 公示 over)."""
+    today = today or timezone.localdate()
+    rows = CommendedPerson.objects.visible_to(user, "view").filter(
+        exemplary=True, commendation__published_on__lte=today
+    )
+    if operation is not None:
+        rows = rows.filter(commendation__operation=operation)
+    return rows.select_related("person", "unit", "commendation__operation").order_by(
+        "-commendation__published_on", "id"
+    )
