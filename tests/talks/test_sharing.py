@@ -208,3 +208,25 @@ def test_shares_made_by_a_superuser_are_logged_too(cast, talk, reader, api):
     root = make_user("root_sharer", is_superuser=True)
     assert share(api(root), talk, reader="reader", reason="督查").status_code == 201
     assert TalkContentAccess.objects.get().user == root
+
+
+def test_a_reader_with_no_talk_rights_reads_only_the_shared_record(cast, talk, api, tree):
+    approver = user_with_role("approver", tree.station2, "approver_reader")  # no talks permission
+    assert api(approver).get(f"/api/talks/records/{talk.pk}/").status_code == 403
+    assert share(api(cast.committee), talk, reader="approver_reader", reason="协助").status_code == 201
+    assert api(approver).get(f"/api/talks/records/{talk.pk}/").status_code == 200
+    other = make_talk(make_person(tree.station), cast.talker)
+    assert api(approver).get(f"/api/talks/records/{other.pk}/").status_code == 404
+    assert api(approver).get("/api/talks/records/").status_code == 403
+
+
+def test_share_revoke_and_readers_are_documented_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    share_op = paths["/api/talks/records/{id}/share/"]["post"]
+    assert share_op["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ShareRequest")
+    assert {"201", "400", "403", "404"} <= set(share_op["responses"])
+    assert "post" in paths["/api/talks/records/{id}/revoke/"]
+    assert paths["/api/talks/records/{id}/readers/"]["get"]["responses"]["200"]["content"]
+    assert "post" in paths["/api/talks/records/{id}/void/"]

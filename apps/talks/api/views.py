@@ -22,7 +22,15 @@ from apps.units.models import Unit
 
 from .. import services
 from ..content import is_committee, log_reads, with_content_readable
-from ..models import FollowUp, TalkContentAccess, TalkKind, TalkPolicy, TalkRecord, TalkShare
+from ..models import (
+    FollowUp,
+    TalkContentAccess,
+    TalkKind,
+    TalkPolicy,
+    TalkRecord,
+    TalkShare,
+    shared_record_pks,
+)
 from ..selectors import coverage_for_unit, coverage_per_child, period_bounds, readers_of, uncovered_people
 from .serializers import (
     CompleteSerializer,
@@ -120,9 +128,15 @@ class TalkRecordPermission(ScopedPermission):
     record ``get_queryset`` admits (by grant or by a share in force; the rest is 404)."""
 
     def has_permission(self, request, view):
-        if getattr(view, "action", None) == "retrieve":
-            return bool(request.user and request.user.is_authenticated)
-        return super().has_permission(request, view)
+        if super().has_permission(request, view):
+            return True
+        user = request.user
+        # without the view permission anywhere: only someone a record is shared with, to its detail
+        return (
+            getattr(view, "action", None) == "retrieve"
+            and bool(user and user.is_authenticated and user.is_active)
+            and bool(shared_record_pks(user))
+        )
 
     def has_object_permission(self, request, view, obj):
         if getattr(view, "action", None) == "retrieve":
@@ -201,7 +215,7 @@ class TalkRecordViewSet(ScopedModelViewSet):
         return self.retrieve_response(record)
 
     @extend_schema(
-        responses={204: None, 403: None},
+        responses={204: None, 403: None, 404: None},
         description="删除谈话记录：仅系统管理员（谈话记录不由单位人员删除，请作废）；查阅日志保留。",
     )
     def destroy(self, request, *args, **kwargs):
@@ -210,7 +224,9 @@ class TalkRecordViewSet(ScopedModelViewSet):
     def perform_destroy(self, instance):
         services.talk_record_delete(instance=instance, actor=self.request.user, channel="api")
 
-    @extend_schema(request=VoidSerializer, responses={200: TalkRecordSerializer, 400: None, 403: None})
+    @extend_schema(
+        request=VoidSerializer, responses={200: TalkRecordSerializer, 400: None, 403: None, 404: None}
+    )
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         """作废: the talker or the committee voids the record, with a reason (logged)."""
@@ -237,7 +253,9 @@ class TalkRecordViewSet(ScopedModelViewSet):
             filename="谈心谈话记录.xlsx", headers=EXPORT_HEADERS, rows=talk_export_rows(queryset)
         )
 
-    @extend_schema(request=ShareSerializer, responses={201: TalkShareSerializer, 400: None, 403: None})
+    @extend_schema(
+        request=ShareSerializer, responses={201: TalkShareSerializer, 400: None, 403: None, 404: None}
+    )
     @action(detail=True, methods=["post"])
     def share(self, request, pk=None):
         """共享: the committee lets one more reader (inside the record's corps; HQ may share
@@ -249,7 +267,9 @@ class TalkRecordViewSet(ScopedModelViewSet):
         share = services.talk_share(record=record, actor=request.user, **data.validated_data)
         return Response(TalkShareSerializer(share).data, status=201)
 
-    @extend_schema(request=RevokeSerializer, responses={200: TalkShareSerializer, 400: None, 403: None})
+    @extend_schema(
+        request=RevokeSerializer, responses={200: TalkShareSerializer, 400: None, 403: None, 404: None}
+    )
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         """撤销共享: the sharer or the committee ends a share now. Logged."""
@@ -264,7 +284,7 @@ class TalkRecordViewSet(ScopedModelViewSet):
         )
         return Response(TalkShareSerializer(share).data)
 
-    @extend_schema(responses={200: ReadersSerializer, 403: None})
+    @extend_schema(responses={200: ReadersSerializer, 403: None, 404: None})
     @action(detail=True, methods=["get"])
     def readers(self, request, pk=None):
         """谁能查阅: the talker, the committee (holders of the content permission on the
