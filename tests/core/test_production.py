@@ -1,11 +1,23 @@
-"""Production static files: the manifest storage must find every file a stylesheet or
-script references (a vendored script's missing source map once broke `make serve`)."""
+"""Production: static files (the manifest storage must find every file a stylesheet or script
+references), the probes, the encryption-key check, a cache outage, the admin's language and the
+password hasher."""
 
+import json
+import logging
 import os
 import subprocess
 import sys
 
+import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+
+from tests.factories.people import make_person
+from tests.factories.talks import make_talk
+from tests.factories.units import make_user, user_with_role
 
 
 def test_collectstatic_succeeds_with_the_production_manifest_storage(tmp_path):
@@ -14,6 +26,7 @@ def test_collectstatic_succeeds_with_the_production_manifest_storage(tmp_path):
         "DJANGO_ENV": "production",
         "SECRET_KEY": "q8Z-3vL!pW0r#Tn6yK2@bX9m&Fh4sJ7dC1gV5uN%eA_oR8iY3tM6kP0wQ2zE7xB",
         "ALLOWED_HOSTS": "localhost",
+        "STATIC_ROOT": str(tmp_path / "static"),  # not the checkout's: other runs share it
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
@@ -24,4 +37,148 @@ def test_collectstatic_succeeds_with_the_production_manifest_storage(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert (settings.BASE_DIR / "staticfiles" / "staticfiles.json").exists()
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "q8Z-3vL!pW0r#Tn6yK2@bX9m&Fh4sJ7dC1gV5uN%eA_oR8iY3tM6kP0wQ2zE7xB",
+    "ALLOWED_HOSTS": "orgportal.example.cn",
+    "FIELD_ENCRYPTION_KEYS": "yTGbbdq2A8gNvXQ0pvX6oYF7c6Vn0xq2fW8N1rJc7wI=",
+}
+PROBE = """
+import json
+from django.test import Client
+client = Client(HTTP_HOST="orgportal.example.cn")
+health = client.get("/healthz")
+print(json.dumps({
+    "healthz": health.status_code,
+    "body": health.json() if health.get("Content-Type") == "application/json" else None,
+    "livez": client.get("/livez").status_code,
+    "admin": client.get("/admin/login/").status_code,
+}))
+"""
+
+
+def test_healthz_over_plain_http_in_production_answers_200_or_503_in_json_never_a_redirect():
+    env = {**os.environ, **PRODUCTION_ENV}
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PROBE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answers["healthz"] in (200, 503)
+    assert set(answers["body"]) >= {"status", "database", "broker", "encryption_keys"}
+    assert answers["livez"] == 200
+    assert answers["admin"] == 301, "everything else is still redirected to HTTPS"
+
+
+@pytest.fixture
+def talk(tree):
+    talker = user_with_role("secretary", tree.station, "health_talker")
+    return make_talk(make_person(tree.station), talker)
+
+
+@pytest.mark.django_db
+def test_health_is_200_when_the_keys_open_the_stored_talk_content(talk):
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["encryption_keys"] == "ok"
+
+
+@pytest.mark.django_db
+def test_wrong_keys_make_health_503_and_say_it_is_the_keys(talk, settings):
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["encryption_keys"].startswith("error") and "FIELD_ENCRYPTION_KEYS" in body["encryption_keys"]
+
+
+@pytest.mark.django_db
+def test_a_new_key_put_in_front_of_the_old_one_is_healthy(talk, settings):
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.FIELD_ENCRYPTION_KEYS]
+    assert Client().get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_key_that_is_not_a_fernet_key_is_reported(settings):
+    settings.FIELD_ENCRYPTION_KEYS = ["not-a-key"]
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert "not a Fernet key" in response.json()["encryption_keys"]
+
+
+@pytest.mark.django_db
+def test_wrong_keys_refuse_the_start_with_a_message_naming_the_setting(talk, settings):
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(CommandError) as refused:
+        call_command("prepare_production", skip_migrate=True)
+    assert "FIELD_ENCRYPTION_KEYS" in str(refused.value)
+    assert "rotate_talk_keys" in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_static_files_are_collected_once_and_skipped_while_their_sources_are_unchanged(
+    settings, tmp_path, capsys
+):
+    from apps.core.management.commands.prepare_production import Command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    Command().collect_static(force=False)
+    assert "static files collected" in capsys.readouterr().out
+    Command().collect_static(force=False)
+    assert "collectstatic skipped" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_api_answers_in_json_when_the_cache_is_unreachable(tree, api, settings, caplog, monkeypatch):
+    from apps.core.api import throttling
+
+    monkeypatch.setattr(throttling, "_last_logged", [0.0])
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    client = api(user_with_role("unit_admin", tree.station, "throttled_user"))
+    with caplog.at_level(logging.WARNING, logger="orgportal.api.throttling"):
+        response = client.get("/api/people/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "throttling skipped" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_admin_speaks_chinese_to_an_english_browser():
+    response = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/admin/login/")
+    text = response.content.decode()
+    assert 'lang="zh-hans"' in text
+    assert "登录" in text and "Log in" not in text
+
+
+@pytest.mark.django_db
+def test_passwords_are_hashed_with_argon2id_and_old_pbkdf2_hashes_still_log_in(settings):
+    pytest.importorskip("argon2")
+    from django.contrib.auth.hashers import make_password
+
+    from orgportal import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    user = make_user("hash_upgrade")
+    user.password = make_password("Old-pass-2026!", hasher="pbkdf2_sha256")
+    user.save()
+    assert user.check_password("Old-pass-2026!")
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")

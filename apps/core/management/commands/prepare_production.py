@@ -1,13 +1,13 @@
 """Everything a production start needs before the processes run, in one Python start-up.
 
 1. ``migrate`` (about a second when there is nothing to apply);
-2. ``collectstatic`` only when the static sources changed since the last collection: the
+2. the system checks including the database ones (``check --database default``): wrong
+   ``FIELD_ENCRYPTION_KEYS`` stop the start here with a message saying why;
+3. ``collectstatic`` only when the static sources changed since the last collection: the
    compressed manifest storage re-hashes and re-compresses (gzip and brotli) every file on
    every run — about 50 s on an idle 2-core machine, minutes on a busy one, and most of what
    made a cold start take 3.5–4.8 minutes. The fingerprint is the list of every source
-   file's path, size and modification time, kept in ``STATIC_ROOT/.sources-fingerprint``;
-3. the system checks including the database ones (``check --database default``): wrong
-   ``FIELD_ENCRYPTION_KEYS`` stop the start here with a message saying why.
+   file's path, size and modification time, kept in ``STATIC_ROOT/.sources-fingerprint``.
 """
 
 import hashlib
@@ -46,11 +46,11 @@ class Command(BaseCommand):
     def handle(self, *args, force_collectstatic=False, skip_migrate=False, **options):
         if not skip_migrate:
             call_command("migrate", interactive=False, verbosity=0)
-        self.collect_static(force=force_collectstatic)
-        try:
+        try:  # before the slow part: a wrong key fails the start at once
             call_command("check", databases=["default"], fail_level="ERROR")
         except Exception as exc:  # SystemCheckError: the message lists every error
             raise CommandError(f"refusing to start: {exc}") from exc
+        self.collect_static(force=force_collectstatic)
 
     def collect_static(self, *, force: bool) -> None:
         root = Path(settings.STATIC_ROOT)
