@@ -35,6 +35,24 @@ from .models import (
 )
 
 
+class CoveringOperationMixin:
+    """The operation a station files for is run by the detachment above it: offer the
+    operations the user sees and those covering a unit the user sees."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "operation":
+            from django.db.models import Q
+
+            from apps.units.models import Unit
+
+            visible = Operation.objects.visible_to(request.user, "view").values("pk")
+            units = Unit.objects.visible_to(request.user, "view").values("pk")
+            kwargs["queryset"] = Operation.objects.filter(
+                Q(pk__in=visible) | Q(covered__unit__in=units), status=Operation.Status.ACTIVE
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class ReadOnlyAdminMixin:
     """Records written only by the operation's business steps (activation, filing, issuing)."""
 
@@ -234,7 +252,7 @@ class InspectionVisitAdmin(ScopedModelAdmin):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ScopedModelAdmin):
+class PledgeAdmin(CoveringOperationMixin, ScopedModelAdmin):
     list_display = ["person", "unit", "kind", "date", "volunteer", "filed_as", "team", "operation"]
     list_filter = [UnitSubtreeFilter, "operation", "kind", "volunteer", "filed_as"]
     search_fields = ["person__name", "unit__name", "text"]
@@ -242,7 +260,7 @@ class PledgeAdmin(ScopedModelAdmin):
 
 
 @admin.register(FrontlinePerson)
-class FrontlinePersonAdmin(ScopedModelAdmin):
+class FrontlinePersonAdmin(CoveringOperationMixin, ScopedModelAdmin):
     list_display = ["person", "unit", "post", "isolated", "since", "operation"]
     list_filter = [UnitSubtreeFilter, "operation", "isolated"]
     search_fields = ["person__name", "unit__name", "post"]
@@ -250,7 +268,7 @@ class FrontlinePersonAdmin(ScopedModelAdmin):
 
 
 @admin.register(CareAction)
-class CareActionAdmin(ScopedModelAdmin):
+class CareActionAdmin(CoveringOperationMixin, ScopedModelAdmin):
     list_display = ["person", "unit", "item", "date", "recorded_by", "operation"]
     list_filter = [UnitSubtreeFilter, "operation", "item", "date"]
     search_fields = ["person__name", "unit__name", "note"]
@@ -289,12 +307,6 @@ class DailyReportAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
         "confidential",
     ]
     readonly_fields = fields
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj)
 
     @admin.display(description="思想状况、健康状况、困难问题（保密）")
     def confidential(self, obj):

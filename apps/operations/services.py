@@ -25,6 +25,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -1034,11 +1035,33 @@ def commendation_issue(
 # ---------------------------------------------------------------- the reminder
 
 
+def _report_holders(operation: Operation, missing: list[dict]) -> dict[str, set[int]]:
+    """Who is reminded for each missing reporter: the holders of ``file_wartime_report`` on
+    the reporter's unit or on a unit between it and the operation's unit (a party group on a
+    squad is reminded through its station's staff). One query."""
+    from apps.access.models import UnitPermission
+
+    top = len(Unit.objects.filter(pk=operation.unit_id).values_list("path", flat=True).get())
+    paths = dict(Unit.objects.filter(pk__in={m["unit_id"] for m in missing}).values_list("pk", "path"))
+    wanted = {}
+    for row in missing:
+        path = paths[row["unit_id"]]
+        wanted[row["key"]] = [path[:end] for end in range(min(top + 4, len(path)), len(path) + 1, 4)]
+    grants = UnitPermission.objects.filter(
+        content_object__path__in={p for chain in wanted.values() for p in chain},
+        permission__codename="file_wartime_report",
+        permission__content_type__app_label="operations",
+    ).values_list("user_id", "content_object__path")
+    by_path: dict[str, set[int]] = {}
+    for user_id, path in grants:
+        by_path.setdefault(path, set()).add(user_id)
+    return {key: set().union(*(by_path.get(p, set()) for p in chain)) for key, chain in wanted.items()}
+
+
 def daily_reports_remind(*, now: datetime.datetime | None = None) -> int:
     """Remind every missing reporter of each running operation once its day's deadline has
     passed (today's, and yesterday's in case the worker was down). Idempotent: each notice
     carries a dedupe key, so running twice sends once. Returns the notices sent."""
-    from apps.access.models import UnitPermission
     from apps.notifications.services import notification_send
 
     from .selectors import missing_reporters
@@ -1056,19 +1079,10 @@ def daily_reports_remind(*, now: datetime.datetime | None = None) -> int:
             missing = missing_reporters(operation=op, day=day)
             if not missing:
                 continue
-            units = {m["unit_id"] for m in missing}
-            holders = {}
-            for user_id, unit_id in UnitPermission.objects.filter(
-                content_object_id__in=units,
-                permission__codename="file_wartime_report",
-                permission__content_type__app_label="operations",
-            ).values_list("user_id", "content_object_id"):
-                holders.setdefault(unit_id, set()).add(user_id)
-            from django.contrib.auth import get_user_model
-
+            holders = _report_holders(op, missing)
             users = get_user_model().objects.in_bulk({u for ids in holders.values() for u in ids})
             for row in missing:
-                for user_id in sorted(holders.get(row["unit_id"], ())):
+                for user_id in sorted(holders.get(row["key"], ())):
                     sent += bool(
                         notification_send(
                             recipient=users[user_id],

@@ -51,3 +51,19 @@ def test_nothing_is_sent_before_the_deadline_or_after_closing(ops, active):
     services.operation_close(operation=active, actor=ops.secretary)
     Notification.objects.all().delete()
     assert services.daily_reports_remind(now=timezone.now()) == 0
+
+
+def test_party_groups_are_reminded_through_their_stations_staff(ops, operation):
+    from apps.operations.selectors import missing_reporters
+
+    services.operation_update(operation=operation, actor=ops.admin, report_level="party_group")
+    op = services.operation_activate(operation=operation, actor=ops.secretary)
+    day = ops.today - datetime.timedelta(days=1)
+    assert [m["name"] for m in missing_reporters(operation=op, day=day)] == ["甲站一班党小组"]
+    services.daily_reports_remind(now=_after_deadline(op, day))
+    reminded = set(
+        Notification.objects.filter(title__startswith="甲站一班党小组").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert reminded == {"station_staff"}
