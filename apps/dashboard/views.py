@@ -38,6 +38,7 @@ def dashboard_context(request) -> dict:
         else []
     )
     return {
+        "board": _board(request, root),
         "dashboard": {
             "root": root,
             "trail": trail,
@@ -49,8 +50,20 @@ def dashboard_context(request) -> dict:
             "year": chosen["year"],
             "periods": PERIODS,
             "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
-        }
+        },
     }
+
+
+def _board(request, root):
+    """HQ's and committees' tiles and station board (the workbench's), for the root shown,
+    when it lies under a unit the user oversees; ``None`` for everyone else."""
+    from apps.workbench.roles import sections_for
+    from apps.workbench.selectors import board
+
+    held = sections_for(request.user).board
+    if not any(root.path.startswith(unit.path) for unit in held):
+        return None
+    return board(request.user, root)
 
 
 def _chart_data(f: dict) -> dict:
