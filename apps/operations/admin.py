@@ -174,9 +174,19 @@ class OperationAdmin(ScopedModelAdmin):
     def board_view(self, request, pk):
         from django.template.response import TemplateResponse
 
+        from apps.units.models import Unit
+
         op = self._operation(request, pk)
-        figures = selectors.board(operation=op, user=request.user)
+        raw = request.GET.get("unit", "")
+        root = Unit.objects.visible_to(request.user, "view").filter(pk=raw).first() if raw.isdigit() else None
+        figures = selectors.board(operation=op, user=request.user, root=root)
+        table = [
+            [row["unit_name"], *(row[key] for key in selectors.FIGURES)]
+            for row in [*figures["rows"], {**figures["total"], "unit_name": "合计"}]
+        ]
         context = {
+            "drilled": root is not None,
+            "table": table,
             **self.admin_site.each_context(request),
             "title": f"{op.name}：看板",
             "operation": op,

@@ -275,3 +275,14 @@ def test_a_secretary_on_the_corps_sees_the_detachments_observations(ops, world, 
         api(corps_secretary).get("/api/operations/observations/").json()["count"]
         == Observation.objects.count()
     )
+
+
+def test_the_admin_board_drills_down_to_a_visible_unit(ops, world, client):
+    client.force_login(ops.admin, backend=MODEL_BACKEND)
+    page = client.get(f"/admin/operations/operation/{world.pk}/board/?unit={ops.tree.bat.pk}")
+    assert page.status_code == 200
+    assert page.context["figures"]["root_name"] == "甲区大队"
+    assert "甲站" in page.content.decode()
+    # a unit outside the user's scope is ignored, not shown
+    page = client.get(f"/admin/operations/operation/{world.pk}/board/?unit={ops.tree.det2.pk}")
+    assert page.context["figures"]["root_name"] == "甲市支队"
