@@ -94,6 +94,7 @@ class OperationTeamInline(ReadOnlyAdminMixin, ScopedTabularInline):
 
 @admin.register(Operation)
 class OperationAdmin(ScopedModelAdmin):
+    list_select_related = ["unit"]
     list_display = ["name", "kind", "unit", "status", "start_date", "planned_end", "closed_on", "papers"]
     list_filter = [UnitSubtreeFilter, "status", "kind", "start_date"]
     search_fields = ["name", "reason", "unit__name"]
@@ -218,6 +219,7 @@ class OperationAdmin(ScopedModelAdmin):
 
 @admin.register(OperationOrganisation)
 class OperationOrganisationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_select_related = ["organisation", "operation"]
     list_display = ["organisation", "operation"]
     list_filter = [UnitSubtreeFilter, "operation"]
     search_fields = ["organisation__name", "operation__name"]
@@ -225,6 +227,7 @@ class OperationOrganisationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 @admin.register(OperationTeam)
 class OperationTeamAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_select_related = ["team", "operation"]
     list_display = ["team", "operation"]
     list_filter = [UnitSubtreeFilter, "operation"]
     search_fields = ["team__name", "operation__name"]
@@ -238,6 +241,7 @@ class WorkingGroupMemberInline(ScopedTabularInline):
 
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(ScopedModelAdmin):
+    list_select_related = ["operation"]
     list_display = ["name", "operation", "duty"]
     list_filter = [UnitSubtreeFilter, "operation"]
     search_fields = ["name", "duty", "operation__name"]
@@ -247,6 +251,7 @@ class WorkingGroupAdmin(ScopedModelAdmin):
 
 @admin.register(SectorAssignment)
 class SectorAssignmentAdmin(ScopedModelAdmin):
+    list_select_related = ["member", "unit", "operation"]
     list_display = ["member", "unit", "operation", "note"]
     list_filter = [UnitSubtreeFilter, "operation"]
     search_fields = ["member__name", "unit__name"]
@@ -255,6 +260,7 @@ class SectorAssignmentAdmin(ScopedModelAdmin):
 
 @admin.register(InspectionVisit)
 class InspectionVisitAdmin(ScopedModelAdmin):
+    list_select_related = ["inspector", "unit", "operation"]
     list_display = ["date", "inspector", "unit", "operation"]
     list_filter = [UnitSubtreeFilter, "operation", "date"]
     search_fields = ["inspector__name", "unit__name", "findings"]
@@ -263,6 +269,7 @@ class InspectionVisitAdmin(ScopedModelAdmin):
 
 @admin.register(Pledge)
 class PledgeAdmin(CoveringOperationMixin, ScopedModelAdmin):
+    list_select_related = ["person", "unit", "team", "operation"]
     list_display = ["person", "unit", "kind", "date", "volunteer", "filed_as", "team", "operation"]
     list_filter = [UnitSubtreeFilter, "operation", "kind", "volunteer", "filed_as"]
     search_fields = ["person__name", "unit__name", "text"]
@@ -271,6 +278,7 @@ class PledgeAdmin(CoveringOperationMixin, ScopedModelAdmin):
 
 @admin.register(FrontlinePerson)
 class FrontlinePersonAdmin(CoveringOperationMixin, ScopedModelAdmin):
+    list_select_related = ["person", "unit", "operation"]
     list_display = ["person", "unit", "post", "isolated", "since", "operation"]
     list_filter = [UnitSubtreeFilter, "operation", "isolated"]
     search_fields = ["person__name", "unit__name", "post"]
@@ -279,6 +287,7 @@ class FrontlinePersonAdmin(CoveringOperationMixin, ScopedModelAdmin):
 
 @admin.register(CareAction)
 class CareActionAdmin(CoveringOperationMixin, ScopedModelAdmin):
+    list_select_related = ["person", "unit", "recorded_by", "operation"]
     list_display = ["person", "unit", "item", "date", "recorded_by", "operation"]
     list_filter = [UnitSubtreeFilter, "operation", "item", "date"]
     search_fields = ["person__name", "unit__name", "note"]
@@ -287,6 +296,7 @@ class CareActionAdmin(CoveringOperationMixin, ScopedModelAdmin):
 
 @admin.register(DailyReport)
 class DailyReportAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_select_related = ["unit", "party_group", "operation"]
     list_display = [
         "report_date",
         "unit",
@@ -340,6 +350,7 @@ class DailyReportAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 @admin.register(ReportContentAccess)
 class ReportContentAccessAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_select_related = ["user", "report__unit", "report__party_group"]
     list_display = ["accessed_at", "user", "report", "channel"]
     list_filter = [UnitSubtreeFilter, "channel", "accessed_at"]
     search_fields = ["user__username", "report__unit__name"]
@@ -347,6 +358,7 @@ class ReportContentAccessAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 @admin.register(DailyAssessment)
 class DailyAssessmentAdmin(ScopedModelAdmin):
+    list_select_related = ["operation", "written_by"]
     list_display = ["date", "operation", "written_by"]
     list_filter = [UnitSubtreeFilter, "operation", "date"]
     search_fields = ["note", "operation__name"]
@@ -361,6 +373,7 @@ class ObservationLinkInline(ReadOnlyAdminMixin, ScopedTabularInline):
 
 @admin.register(Observation)
 class ObservationAdmin(ScopedModelAdmin):
+    list_select_related = ["person", "unit", "observer", "operation"]
     list_display = ["date", "person", "unit", "category", "observer", "operation"]
     list_filter = [UnitSubtreeFilter, "operation", "category", "date"]
     search_fields = ["person__name", "conduct"]
@@ -370,7 +383,13 @@ class ObservationAdmin(ScopedModelAdmin):
 
 @admin.register(ObservationLink)
 class ObservationLinkAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
-    list_display = ["observation", "nomination", "evaluation", "linked_by", "linked_at"]
+    list_select_related = ["observation__person", "linked_by"]
+    list_display = ["observation", "target", "linked_by", "linked_at"]
+
+    @admin.display(description="佐证对象")
+    def target(self, obj):
+        return f"表彰推荐 #{obj.nomination_id}" if obj.nomination_id else f"考核考评 #{obj.evaluation_id}"
+
     list_filter = [UnitSubtreeFilter, "linked_at"]
     search_fields = ["observation__person__name"]
 
@@ -383,6 +402,7 @@ class CommendedPersonInline(ReadOnlyAdminMixin, ScopedTabularInline):
 
 @admin.register(QuickCommendation)
 class QuickCommendationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_select_related = ["operation"]
     list_display = [
         "title",
         "number",

@@ -41,3 +41,15 @@ def test_what_a_station_must_report_takes_constant_queries(ops, active, api):
     small = _counts(client, ["/api/operations/to-report/"])
     populate(ops, active, scale=2, seed=3)
     assert _counts(client, ["/api/operations/to-report/"]) == small
+
+
+def test_admin_changelists_take_constant_queries(ops, active, client):
+    from .test_permissions import ADMIN_MODELS, MODEL_BACKEND
+
+    client.force_login(ops.admin, backend=MODEL_BACKEND)
+    urls = [f"/admin/operations/{m._meta.model_name}/" for m in ADMIN_MODELS]
+    populate(ops, active, scale=1, seed=4)
+    _counts(client, urls)
+    small = _counts(client, urls)
+    populate(ops, active, scale=3, seed=5)
+    assert _counts(client, urls) == small
