@@ -167,3 +167,31 @@ def test_talker_cannot_record_a_talk_with_someone_outside_scope(cast, api, tree)
         "/api/talks/records/", {"person": stranger.pk, "date": "2026-10-01", "kind": "routine"}, format="json"
     )
     assert response.status_code == 400 and "person" in response.json()
+
+
+@pytest.mark.parametrize("role", ["committee", "unit_admin", "hq_admin", "viewer"])
+def test_exports_carry_the_warning_flag_only_for_content_readers(role, cast, talk, api, client):
+    def flags(content):
+        rows = list(load_workbook(BytesIO(content)).active.iter_rows(values_only=True))
+        column = rows[0].index("有苗头性问题")
+        return [row[column] for row in rows[1:]]
+
+    expected = ["是"] if ENTITLED[role] else [None]  # an empty cell
+    assert flags(api(getattr(cast, role)).get("/api/talks/records/export/").content) == expected
+    client.force_login(getattr(cast, role))
+    exported = client.post(
+        "/admin/talks/talkrecord/", {"action": "export_talks_xlsx", "_selected_action": [talk.pk]}
+    )
+    assert flags(exported.content) == expected
+
+
+@pytest.mark.parametrize("role", list(ENTITLED))
+def test_the_api_gives_the_warning_flag_only_to_content_readers(role, cast, talk, api):
+    client = api(getattr(cast, role))
+    if role == "sibling_secretary":
+        assert client.get(f"/api/talks/records/{talk.pk}/").status_code == 404
+        return
+    expected = True if ENTITLED[role] else None
+    assert client.get(f"/api/talks/records/{talk.pk}/").json()["has_warning_signs"] is expected
+    [row] = client.get("/api/talks/records/").json()["results"]
+    assert row["has_warning_signs"] is expected

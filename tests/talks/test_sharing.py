@@ -230,3 +230,13 @@ def test_share_revoke_and_readers_are_documented_in_the_openapi_schema():
     assert "post" in paths["/api/talks/records/{id}/revoke/"]
     assert paths["/api/talks/records/{id}/readers/"]["get"]["responses"]["200"]["content"]
     assert "post" in paths["/api/talks/records/{id}/void/"]
+
+
+def test_sharing_and_voiding_pages_answer_404_out_of_scope_to_get_and_post(cast, talk, reader, client):
+    client.force_login(cast.sibling_secretary)
+    for page in ("sharing", "void"):
+        url = f"/admin/talks/talkrecord/{talk.pk}/{page}/"
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"reader": "reader", "reason": "x"}).status_code == 404
+        assert client.get(f"/admin/talks/talkrecord/999999/{page}/").status_code == 404
+    assert not TalkShare.objects.exists() and TalkRecord.objects.get(pk=talk.pk).voided_at is None
