@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import board, home, nominations, reports, talks
+from .views import board, delegations, home, nominations, reports, talks
 from .views.auth import SignInView, SignOutView
 
 app_name = "workbench"
@@ -24,4 +24,6 @@ urlpatterns = [
     path("inbox/bulk/", nominations.bulk_approve, name="inbox-bulk"),
     path("inbox/<int:pk>/<str:action>/", nominations.decide, name="decide"),
     path("board/", board.board_page, name="board"),
+    path("delegations/", delegations.delegations, name="delegations"),
+    path("delegations/<int:pk>/end/", delegations.delegation_end, name="delegation-end"),
 ]

@@ -78,7 +78,7 @@ def waiting(wb):
 
 def test_inbox_offers_only_the_actions_valid_in_the_state(wb, login, waiting):
     text = login(wb.approver).get("/inbox/").content.decode()
-    assert "审批通过" in text and "退回修改" in text and "不予通过" in text
+    assert ">审批通过<" in text and ">退回修改<" in text and ">否决<" in text
     for invalid in ("提交", "审核通过", "撤回", "提出异议"):
         assert f">{invalid}<" not in text
 
@@ -145,3 +145,56 @@ def test_bulk_approval_reports_true_counts(wb, login, waiting):
 
 def test_bulk_approval_with_nothing_ticked_asks_to_tick(wb, login, waiting):
     assert "请先勾选" in login(wb.approver).post("/inbox/bulk/", follow=True).content.decode()
+
+
+def test_delegation_page_offers_only_eligible_deputies_by_name(wb, login):
+    from tests.workbench.data import named_user
+
+    named_user("wb_deputy", "副", "审批", ("viewer", wb.tree.station))
+    named_user("wb_outsider", "外", "单位", ("viewer", wb.tree.station3))
+    text = login(wb.approver).get("/delegations/").content.decode()
+    assert "副审批" in text and "外单位" not in text and "wb_deputy" not in text
+
+
+def test_delegating_to_someone_outside_is_refused_and_nothing_written(wb, login):
+    from apps.commendations.models import Delegation
+    from tests.workbench.data import named_user
+
+    outsider = named_user("wb_outsider", "外", "单位", ("viewer", wb.tree.station3))
+    response = login(wb.approver).post(
+        "/delegations/", {"deputy": outsider.pk, "starts_on": "2026-12-01", "ends_on": "2026-12-05"}
+    )
+    assert response.status_code == 400 and "代理人" in response.content.decode()
+    assert not Delegation.objects.exists()
+
+
+def test_delegating_to_an_eligible_deputy_and_ending_it(wb, login):
+    from apps.commendations.models import Delegation
+    from tests.workbench.data import named_user
+
+    deputy = named_user("wb_deputy", "副", "审批", ("viewer", wb.tree.station))
+    client = login(wb.approver)
+    response = client.post(
+        "/delegations/", {"deputy": deputy.pk, "starts_on": "2026-12-01", "ends_on": "2026-12-05"}
+    )
+    assert response.status_code == 302
+    delegation = Delegation.objects.get()
+    assert delegation.deputy == deputy and delegation.approver == wb.approver
+    client.post(f"/delegations/{delegation.pk}/end/")
+    assert not Delegation.objects.exists()
+
+
+def test_non_approvers_have_no_delegation_page_and_cannot_end_others(wb, login):
+    from apps.commendations.models import Delegation
+    from tests.workbench.data import named_user
+
+    assert login(wb.station_admin).get("/delegations/").status_code == 404
+    deputy = named_user("wb_deputy", "副", "审批", ("viewer", wb.tree.station))
+    from apps.commendations.services import delegation_create
+
+    d = delegation_create(
+        approver=wb.approver, deputy=deputy, starts_on="2026-12-01", ends_on="2026-12-05", actor=wb.approver
+    )
+    other = named_user("wb_approver2", "郑", "乙", ("approver", wb.tree.bat2))
+    assert login(other).post(f"/delegations/{d.pk}/end/").status_code == 404
+    assert Delegation.objects.filter(pk=d.pk).exists()

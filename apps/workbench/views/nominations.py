@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from apps.commendations import services
 from apps.commendations.models import Nomination
+from apps.commendations.selectors import WORKFLOW_ACTIONS
 from apps.people.models import Person
 from apps.units.models import Unit
 
@@ -20,8 +21,8 @@ S = Nomination.Status
 #: the decisions offered per state (who may take them is the services' rule; the inbox
 #: only lists nominations waiting for this user)
 ACTIONS = {
-    S.SUBMITTED: [("review", "审核通过"), ("return", "退回修改"), ("reject", "不予通过")],
-    S.APPROVING: [("approve", "审批通过"), ("return", "退回修改"), ("reject", "不予通过")],
+    S.SUBMITTED: [(code, WORKFLOW_ACTIONS[code][0]) for code in ("review", "return", "reject")],
+    S.APPROVING: [(code, WORKFLOW_ACTIONS[code][0]) for code in ("approve", "return", "reject")],
 }
 NEEDS_REASON = {"return", "reject"}
 SERVICES = {
@@ -121,7 +122,11 @@ def _rows(nominations):
 @requires("deciding")
 def inbox_page(request):
     waiting = list(services.inbox(request.user)[:200])
-    return page(request, "workbench/inbox.html", {"rows": _rows(waiting)})
+    return page(
+        request,
+        "workbench/inbox.html",
+        {"rows": _rows(waiting), "may_delegate": services.approves_anywhere(request.user)},
+    )
 
 
 @require_POST
