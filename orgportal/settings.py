@@ -252,6 +252,9 @@ SPECTACULAR_SETTINGS = {
         "ResponsibilityKindEnum": "apps.reports.models.ResponsibilityKind",
         "EvaluationStatusEnum": "apps.evaluations.models.EvaluationStatus",
         "HonourStatusEnum": "apps.evaluations.models.HonourStatus",
+        "OperationKindEnum": "apps.operations.models.OperationKind",
+        "PledgeKindEnum": "apps.operations.models.Pledge.Kind",
+        "PersonCategoryEnum": "apps.people.models.PersonCategory",
     },
 }
 
