@@ -339,6 +339,67 @@ def temporary_branches_remind_ending(
     return sent
 
 
+#: days before a probationary member's probation ends that the conversion is announced
+CONVERSION_REMINDER_DAYS = 30
+
+
+def probation_ends_on(change) -> datetime.date:
+    """The end of a probation: the recorded date, else one year after joining (党章 第七条)."""
+    if change.probation_end:
+        return change.probation_end
+    start = change.effective_date
+    try:
+        return start.replace(year=start.year + 1)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + 1, day=28)
+
+
+def probationary_conversions_remind(
+    *, today: datetime.date | None = None, days: int = CONVERSION_REMINDER_DAYS
+) -> int:
+    """Remind whoever may change a probationary member's record (up the chain from their unit)
+    that the probation ends within ``days`` (or has ended): the branch must discuss the
+    conversion 预备党员转正. Idempotent: one notice per person and probation end."""
+    from apps.notifications.services import notification_send, recipients_up_the_chain
+    from apps.people.models import Person, PoliticalStatus, PoliticalStatusChange
+
+    today = today or timezone.localdate()
+    people = list(
+        Person.objects.filter(political_status=PoliticalStatus.PROBATIONARY, is_active=True)
+        .select_related("unit")
+        .order_by("pk")
+    )
+    latest = {}
+    for change in PoliticalStatusChange.objects.filter(
+        person__in=people, status=PoliticalStatus.PROBATIONARY
+    ).order_by("person_id", "effective_date", "pk"):
+        latest[change.person_id] = change  # the last probationary step wins
+    chains, sent = {}, 0
+    for person in people:
+        change = latest.get(person.pk)
+        if change is None:
+            continue  # no dated step: nothing to count from
+        due = probation_ends_on(change)
+        if due > today + datetime.timedelta(days=days):
+            continue
+        if person.unit_id not in chains:
+            chains[person.unit_id] = recipients_up_the_chain(
+                unit=person.unit, permission="people.change_person"
+            )
+        for user in chains[person.unit_id]:
+            sent += bool(
+                notification_send(
+                    recipient=user,
+                    title=f"预备党员{person.name}的预备期{'已于' if due < today else '将于'}{due.isoformat()}期满",
+                    body="请党支部按期讨论其转为正式党员的问题（预备党员转正），并登记政治面貌变更。",
+                    link=f"/admin/people/person/{person.pk}/change/",
+                    category="party",
+                    dedupe_key=f"probation-due:{person.pk}:{due.isoformat()}",
+                )
+            )
+    return sent
+
+
 register_writes(
     PartyOrganisation, create=organisation_add, update=organisation_update, delete=organisation_delete
 )

@@ -78,6 +78,11 @@ class ZeroReportForm(forms.ModelForm):
         model = ZeroReport
         fields = ["unit", "report_date", "note"]
 
+    def _get_validation_exclusions(self):
+        # One report per unit and day: a second filing is refused by the service, which says
+        # how to correct the filed one (the model's generic "already exists" would not).
+        return {*super()._get_validation_exclusions(), "report_date"}
+
 
 @admin.register(ZeroReport)
 class ZeroReportAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):

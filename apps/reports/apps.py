@@ -7,16 +7,14 @@ class ReportsConfig(AppConfig):
     verbose_name = "报告与会议"
 
     def ready(self):
-        # Reference data is (re)seeded after every migrate and flush, so a test database
-        # emptied by a transactional test still has it.
+        # Reference data (fixtures/deliberation_lists.json) is (re)seeded after every migrate
+        # and flush, so a test database emptied by a transactional test still has it.
         post_migrate.connect(_seed_reference_data, sender=self)
 
 
-def _seed_reference_data(sender, **kwargs):
-    from importlib import import_module
-
+def _seed_reference_data(sender, using="default", **kwargs):
     from django.apps import apps as global_apps
 
-    apps = kwargs.get("apps") or global_apps
+    from apps.core.reference import seed_deliberation_lists
 
-    import_module("apps.reports.migrations.0002_deliberation_lists").seed(apps, None)
+    seed_deliberation_lists(kwargs.get("apps") or global_apps, using)
