@@ -7,16 +7,14 @@ class CommendationsConfig(AppConfig):
     verbose_name = "表彰奖励"
 
     def ready(self):
-        # Reference data is (re)seeded after every migrate and flush, so a test database
-        # emptied by a transactional test still has it.
+        # Reference data (fixtures/award_kinds.json) is (re)seeded after every migrate and
+        # flush, so a test database emptied by a transactional test still has it.
         post_migrate.connect(_seed_reference_data, sender=self)
 
 
-def _seed_reference_data(sender, **kwargs):
-    from importlib import import_module
-
+def _seed_reference_data(sender, using="default", **kwargs):
     from django.apps import apps as global_apps
 
-    apps = kwargs.get("apps") or global_apps
+    from apps.core.reference import seed_award_kinds
 
-    import_module("apps.commendations.migrations.0002_award_kinds").seed(apps, None)
+    seed_award_kinds(kwargs.get("apps") or global_apps, using)

@@ -241,3 +241,34 @@ def test_the_admin_the_workbench_and_both_api_docs_work_under_the_content_securi
     expected = "https://cdn.redoc.ly/redoc/logo-mini.svg"
     assert [v for v in violations if expected not in v] == []
     assert [url for url in outside if url != expected] == []
+
+
+@pytest.mark.django_db
+def test_every_install_has_the_reference_data_of_the_fixtures_directory():
+    from apps.commendations.models import AwardKind
+    from apps.core import reference
+    from apps.evaluations.models import Criterion, Scheme
+    from apps.reports.models import DeliberationItem, DeliberationList
+
+    assert set(AwardKind.objects.values_list("code", flat=True)) >= {
+        row["code"] for row in reference.rows("award_kinds")
+    }
+    lists = reference.rows("deliberation_lists")
+    assert DeliberationList.objects.count() == len(lists)
+    assert DeliberationItem.objects.count() == sum(len(row["items"]) for row in lists)
+    schemes = reference.rows("evaluation_schemes")
+    assert set(Scheme.objects.values_list("code", flat=True)) == {row["code"] for row in schemes}
+    wartime = Scheme.objects.get(code="wartime")
+    assert Criterion.objects.filter(scheme=wartime).count() == 4
+    assert wartime.evaluator_roles.count() == 3
+
+
+@pytest.mark.django_db
+def test_loading_the_reference_data_again_keeps_an_administrators_edit_and_restores_a_deleted_row():
+    from apps.commendations.models import AwardKind
+
+    AwardKind.objects.filter(code="commendation").update(notice_days=9)
+    AwardKind.objects.filter(code="circular_praise").delete()
+    call_command("load_reference_data")
+    assert AwardKind.objects.get(code="commendation").notice_days == 9
+    assert AwardKind.objects.filter(code="circular_praise").exists()
