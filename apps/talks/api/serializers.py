@@ -32,7 +32,6 @@ class TalkRecordSerializer(ScopedModelSerializer):
     has_warning_signs = serializers.SerializerMethodField(
         help_text="有苗头性倾向性问题：仅对有权查阅谈话内容的人员给出，其他人为 null。"
     )
-    void_reason = serializers.SerializerMethodField(help_text="作废原因：仅对有权查阅谈话内容的人员给出。")
 
     class Meta:
         model = TalkRecord
@@ -66,9 +65,6 @@ class TalkRecordSerializer(ScopedModelSerializer):
     def get_has_warning_signs(self, obj) -> bool | None:
         # derived from the encrypted content: it follows the content (annotated per row)
         return obj.has_warning_signs if getattr(obj, "content_readable", False) else None
-
-    def get_void_reason(self, obj) -> str | None:
-        return obj.void_reason if getattr(obj, "content_readable", False) else None
 
 
 class FollowUpInputSerializer(serializers.Serializer):
