@@ -116,3 +116,12 @@ def test_only_the_beat_holding_the_lock_sends_and_a_standby_takes_over(tmp_path,
         if second is not None:
             stop(second)
     assert not redis.Redis.from_url(REDIS_URL).exists(key), "a beat stopped normally releases its lock"
+
+
+def test_a_standby_takes_over_within_the_promised_timeout_lock_life_plus_one_poll():
+    """The takeover takes the lock's remaining life plus at most one standby poll; both fit in
+    CELERY_BEAT_LOCK_TIMEOUT (60 s by default; it used to be 60 + 20 = up to 80 s)."""
+    from orgportal import celery as beat
+
+    assert beat.BEAT_LOCK_TTL + beat.BEAT_STANDBY_POLL <= beat.BEAT_LOCK_TIMEOUT
+    assert beat.BEAT_LOCK_TTL > 3 * 0.2, "the holder renews three times per lock life"
