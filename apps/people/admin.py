@@ -13,9 +13,9 @@ from apps.core.exports import xlsx_response
 from apps.units.models import Unit
 
 from . import imports
-from .api.views import person_search_condition, with_pid_visibility
+from .api.views import with_pid_visibility
 from .models import ImportJob, PartyMembership, Person, PoliticalStatusChange, UnitMembership, mask_id_number
-from .selectors import account_label
+from .selectors import account_label, person_search_condition
 from .services import accounts_in_scope, may_link_accounts
 
 

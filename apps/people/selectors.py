@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 
+from apps.core.scoping import permitted_condition
 from apps.units.models import Unit
 
 from .models import PARTY_MEMBER_STATUSES, Person, PersonCategory, PoliticalStatus
@@ -60,3 +61,18 @@ def account_label(user) -> str:
     """How a login account is offered in the people forms: "陈遵明（demo_zunyi）"."""
     name = user_full_name(user)
     return f"{name}（{user.username}）" if name else user.username
+
+
+def id_number_condition(user, term: str):
+    """Exact match on the ID number, only on people whose number ``user`` may see (a masked
+    number is no search key: the search would tell whose number it is)."""
+    allowed = permitted_condition(Person, user, "people.view_personal_data")
+    if allowed is False:
+        return Q(pk__in=[])
+    exact = Q(id_number=term.upper())
+    return exact if allowed is True else exact & allowed
+
+
+def person_search_condition(user, term: str):
+    """A search term matches a name (contains) or, where the user may see it, the ID number."""
+    return Q(name__icontains=term) | id_number_condition(user, term)

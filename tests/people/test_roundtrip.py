@@ -249,3 +249,19 @@ def test_the_task_refuses_a_stored_file_that_unpacks_to_too_much(tree):
     imports.import_job_run(job)
     job.refresh_from_db()
     assert job.status == "failed" and "解压后" in job.errors[0]["message"]
+
+
+def test_the_roster_export_takes_as_many_queries_for_many_people_as_for_few(tree, api, staffed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(user_with_role("unit_admin", tree.det))
+    client.get("/api/people/export/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/people/export/")
+    for i in range(30):
+        make_person(make_unit(tree.station2, "squad", f"队{i}") if i % 2 else tree.tqz)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/api/people/export/")
+    assert len(load_workbook(BytesIO(response.content)).active["A"]) == 1 + len(staffed) + 30
+    assert len(many) == len(few)

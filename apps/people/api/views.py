@@ -1,6 +1,6 @@
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import BooleanField, Case, Value, When
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, status, viewsets
@@ -17,6 +17,7 @@ from apps.units.models import Unit
 
 from .. import imports, services
 from ..models import ImportJob, Person, PersonCategory, PoliticalStatus
+from ..selectors import person_search_condition
 from .serializers import (
     ImportJobSerializer,
     ImportUploadSerializer,
@@ -42,21 +43,6 @@ class PersonFilter(django_filters.FilterSet):
     class Meta:
         model = Person
         fields = ["unit", "political_status", "category", "party_organisation", "party_group", "is_active"]
-
-
-def id_number_condition(user, term: str):
-    """Exact match on the ID number, only on people whose number ``user`` may see (a masked
-    number is no search key: the search would tell whose number it is)."""
-    allowed = permitted_condition(Person, user, "people.view_personal_data")
-    if allowed is False:
-        return Q(pk__in=[])
-    exact = Q(id_number=term.upper())
-    return exact if allowed is True else exact & allowed
-
-
-def person_search_condition(user, term: str):
-    """A search term matches a name (contains) or, where the user may see it, the ID number."""
-    return Q(name__icontains=term) | id_number_condition(user, term)
 
 
 class PersonSearchFilter(filters.SearchFilter):
