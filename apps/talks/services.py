@@ -16,7 +16,7 @@ from apps.core.writes import register_writes
 from apps.people.services import person_unit_on
 from apps.units.models import Unit, UnitKind
 
-from .content import can_read_content, is_committee, log_event
+from .content import is_committee, log_event
 from .models import (
     CONTENT_FIELDS,
     SHARES_CACHE,
@@ -315,7 +315,9 @@ def talk_share(
             raise ValidationError({"reader": "该谈话记录已作废，不能共享。"})
         if reader is None or not reader.is_active:
             raise ValidationError({"reader": "共享对象不存在或已停用。"})
-        if reader.pk == record.talker_id or can_read_content(reader, record):
+        if TalkShare.objects.in_force().filter(record=record, reader=reader).exists():
+            raise ValidationError({"reader": "已共享给该人员；如需改变截止日期，请先撤销。"})
+        if reader.pk == record.talker_id or is_committee(reader, record):
             raise ValidationError({"reader": "该人员已可查阅此谈话内容。"})
         outside = not _inside(reader, corps_of(record.unit))
         if outside and not may_share_wider(actor, record):

@@ -240,3 +240,15 @@ def test_sharing_and_voiding_pages_answer_404_out_of_scope_to_get_and_post(cast,
         assert client.post(url, {"reader": "reader", "reason": "x"}).status_code == 404
         assert client.get(f"/admin/talks/talkrecord/999999/{page}/").status_code == 404
     assert not TalkShare.objects.exists() and TalkRecord.objects.get(pk=talk.pk).voided_at is None
+
+
+def test_a_record_is_not_shared_twice_with_the_same_reader_while_the_first_share_is_in_force(
+    cast, talk, reader, api
+):
+    client = api(cast.committee)
+    first = share(client, talk, reader="reader", reason="协助").json()
+    again = share(client, talk, reader="reader", reason="再次")
+    assert again.status_code == 400 and "reader" in again.json()
+    client.post(f"/api/talks/records/{talk.pk}/revoke/", {"share": first["id"]}, format="json")
+    assert share(client, talk, reader="reader", reason="重新共享").status_code == 201
+    assert TalkShare.objects.count() == 2
