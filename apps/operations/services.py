@@ -955,7 +955,9 @@ def observation_link(*, observation: Observation, actor, nomination=None, evalua
 
 @transaction.atomic
 def observation_unlink(*, link: ObservationLink, actor) -> None:
-    authorize(actor, "operation.observe", link.observation.operation.unit)
+    """Detach an observation from a nomination or an evaluation (the evidence record is an
+    ordinary record of the committee: ``delete_observationlink`` on its unit)."""
+    _require(actor, "delete", link)
     _history(link, actor).delete()
 
 

@@ -51,6 +51,14 @@ def _working_group(unit, ctx):
     )
 
 
+def _working_group_member(unit, ctx):
+    from apps.operations import services
+
+    return services.working_group_member_add(
+        group=_working_group(unit, ctx), person=make_person(unit), actor=ctx.root_user
+    )
+
+
 def _organisation(unit, ctx):
     from apps.operations import services
     from apps.operations.models import OperationOrganisation
@@ -188,6 +196,7 @@ def _commendation(unit, ctx):
 OPERATIONS_FACTORIES = {
     "operations.operation": _operation,
     "operations.workinggroup": _working_group,
+    "operations.workinggroupmember": _working_group_member,
     "operations.operationorganisation": _organisation,
     "operations.operationteam": _team,
     "operations.sectorassignment": _sector,

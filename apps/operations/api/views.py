@@ -628,10 +628,7 @@ class ObservationLinkViewSet(ServiceViewSet):
     serializer_class = s.ObservationLinkSerializer
     filterset_fields = ["observation", "nomination", "evaluation"]
     http_method_names = ["get", "post", "delete", "head", "options"]
-    action_permissions = {
-        "create": "operations.record_observation",
-        "destroy": "operations.record_observation",
-    }
+    action_permissions = {"create": "operations.record_observation"}
 
     def create_object(self, data):
         return services.observation_link(actor=self.request.user, **data)
