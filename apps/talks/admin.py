@@ -164,8 +164,6 @@ class TalkRecordAdmin(ScopedModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["person", "date", "record_status", "manage_links"] if obj else []
-        if obj is not None and obj.voided_at:
-            readonly += ["kind", "place"]
         return readonly if self._reads(request, obj) else readonly + ["content_notice"]
 
     # Read-only display of the content (a reader without the change permission, e.g. one a
@@ -210,7 +208,11 @@ class TalkRecordAdmin(ScopedModelAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return super().has_change_permission(request)
-        return super().has_change_permission(request, obj) and services.may_edit(request.user, obj)
+        return (
+            obj.voided_at is None  # a voided record is shown, no longer edited
+            and super().has_change_permission(request, obj)
+            and services.may_edit(request.user, obj)
+        )
 
     def has_view_permission(self, request, obj=None):
         if obj is not None and getattr(obj, "content_readable", False):
@@ -219,11 +221,9 @@ class TalkRecordAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # authority "talk.delete": superusers only; unit staff void a record instead
-        return (
-            may(request.user, "talk.delete", obj.unit if obj is not None else None)
-            if obj
-            else (request.user.is_superuser)
-        )
+        if obj is None:
+            return request.user.is_active and request.user.is_superuser
+        return may(request.user, "talk.delete", obj.unit)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # A past version is not reopened as a form: it would bypass who may read the content

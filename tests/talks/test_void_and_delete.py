@@ -151,3 +151,14 @@ def test_the_access_log_cannot_be_changed_or_deleted_in_the_admin(cast, talk, cl
     client.force_login(make_user("root_log", is_superuser=True))
     assert client.post(f"/admin/talks/talkcontentaccess/{row.pk}/delete/", {"post": "yes"}).status_code == 403
     assert TalkContentAccess.objects.filter(pk=row.pk).exists()
+
+
+def test_a_voided_record_is_shown_but_no_longer_edited_in_the_admin(cast, talk, client, api):
+    api(cast.talker).post(f"/api/talks/records/{talk.pk}/void/", {"reason": "误录"}, format="json")
+    client.force_login(cast.talker)
+    url = f"/admin/talks/talkrecord/{talk.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and "已作废" in page.content.decode()
+    assert client.post(url, {"kind": "admonition", "place": "改"}).status_code == 403
+    talk.refresh_from_db()
+    assert (talk.kind, talk.place) == ("routine", "")
