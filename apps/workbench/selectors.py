@@ -122,9 +122,11 @@ def talks_to_read(user, units: list[Unit], limit: int = 10) -> list:
     where = Q()
     for unit in units:
         where |= Q(unit__path__startswith=unit.path)
+    from apps.talks.content import with_content_readable
+
+    talks = TalkRecord.objects.visible_to(user, "view").filter(where)
     return list(
-        TalkRecord.objects.visible_to(user, "view")
-        .filter(where)
+        with_content_readable(talks, user)
         .select_related("person", "talker", "unit")
         .order_by("-date", "-id")[:limit]
     )
