@@ -20,7 +20,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
 from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.exports import xlsx_response
-from apps.core.scoping import permission_grants
 from apps.party.models import PartyOrganisation
 from apps.people.models import Person
 from apps.units.models import Unit
@@ -38,20 +37,10 @@ from .models import (
     Score,
 )
 
-REFERENCE_LEVELS = ["bureau", "corps"]
-
 
 def _may_edit_reference(request, codename: str) -> bool:
-    """Schemes are shared by the whole service: only holders of the permission on a corps
-    or the bureau may change them."""
-    user = request.user
-    if user.is_superuser:
-        return True
-    return (
-        permission_grants(user, "evaluations", codename)
-        .filter(content_object__kind__in=REFERENCE_LEVELS)
-        .exists()
-    )
+    """Schemes are shared by the whole service (``services.scheme_may_edit``)."""
+    return services.scheme_may_edit(actor=request.user, action=codename.split("_", 1)[0])
 
 
 class CriterionInline(admin.TabularInline):
@@ -87,6 +76,23 @@ class SchemeAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and _may_edit_reference(request, "delete_scheme")
+
+    # Writes through the services, which check the same rule again.
+    def save_model(self, request, obj, form, change):
+        services.scheme_save(instance=obj, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        for part in formset.save(commit=False):
+            services.scheme_part_save(instance=part, actor=request.user)
+        for part in formset.deleted_objects:
+            services.scheme_part_delete(instance=part, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.scheme_delete(instance=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.scheme_delete(instance=obj, actor=request.user)
 
 
 class SubtreeFilter(UnitSubtreeFilter):

@@ -419,3 +419,66 @@ def _register() -> None:
 
 
 _register()
+
+
+# --- reference data: schemes and their criteria, bands and evaluator roles --------------
+
+REFERENCE_LEVELS = ("bureau", "corps")
+
+
+def scheme_may_edit(*, actor, action: str) -> bool:
+    """Schemes are shared by the whole service: only holders of ``<action>_scheme`` on a corps
+    or the bureau (or superusers) add, change or delete them."""
+    from apps.core.scoping import permission_grants
+
+    if actor.is_superuser:
+        return True
+    return (
+        permission_grants(actor, "evaluations", f"{action}_scheme")
+        .filter(content_object__kind__in=REFERENCE_LEVELS)
+        .exists()
+    )
+
+
+def _require_reference_editor(actor, action: str) -> None:
+    if not scheme_may_edit(actor=actor, action=action):
+        raise PermissionDenied("考核方案为全局参考数据，只有总队及以上的管理员可以修改。")
+
+
+@transaction.atomic
+def scheme_save(*, instance: Scheme, actor) -> Scheme:
+    """Create or change a scheme (reference data), with the actor in its history."""
+    _require_reference_editor(actor, "change" if instance.pk else "add")
+    instance._history_user = actor
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def scheme_part_save(*, instance, actor):
+    """Create or change a criterion, grade band or evaluator role of a scheme."""
+    _require_reference_editor(actor, "change")
+    if (
+        isinstance(instance, Criterion)
+        and instance.parent_id
+        and instance.parent.scheme_id != instance.scheme_id
+    ):
+        raise ValidationError({"parent": "上级指标须属于同一考核方案。"})
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def scheme_part_delete(*, instance, actor) -> None:
+    _require_reference_editor(actor, "change")
+    instance.delete()
+
+
+@transaction.atomic
+def scheme_delete(*, instance: Scheme, actor) -> None:
+    """Delete a scheme nobody has used; one with evaluations is deactivated instead."""
+    _require_reference_editor(actor, "delete")
+    if Evaluation.objects.filter(scheme=instance).exists():
+        raise ValidationError({"scheme": "该考核方案已有考核记录，不能删除；请改为停用。"})
+    instance._history_user = actor
+    instance.delete()

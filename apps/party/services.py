@@ -248,14 +248,25 @@ def team_membership_update(*, instance: TeamMembership, actor, m2m=None, related
 
 
 def team_member_join(
-    *, team: CampaignTeam, person, actor, on: datetime.date | None = None, role: str = ""
+    *,
+    team: CampaignTeam,
+    person,
+    actor,
+    on: datetime.date | None = None,
+    role: str = "",
+    checked_by=None,
 ) -> TeamMembership:
-    """A person joins (or rejoins) a team: a new stint, the earlier ones kept as they were."""
+    """A person joins (or rejoins) a team: a new stint, the earlier ones kept as they were.
+
+    ``actor=None`` is for a caller that has already checked its own authority
+    (``apps.operations``: ``operation.activate``); ``checked_by`` then names that user in the
+    stint's history."""
     on = on or timezone.localdate()
     membership = TeamMembership(team=team, person=person, joined_on=on, role=(role or "")[:40])
     if team.end_date is not None and on > team.end_date:
         raise ValidationError({"team": f"队伍“{team.name}”已于{team.end_date.isoformat()}解散。"})
-    if actor is None:  # a caller that has already checked its own authority (apps.operations)
+    if actor is None:
+        membership._history_user = checked_by
         with transaction.atomic():
             CampaignTeam.objects.select_for_update().filter(pk=team.pk).first()
             _check_stint(membership)

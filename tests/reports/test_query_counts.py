@@ -70,3 +70,18 @@ def test_meeting_list_and_changelist_query_count_is_constant(tree, api, client):
     add_meetings(org, people, 2, 10)
     assert count_queries(lambda: rest.get("/api/reports/meetings/")) == few_api
     assert count_queries(lambda: client.get("/admin/reports/meeting/")) == few_admin
+
+
+def test_zero_report_list_with_corrections_and_filer_names_keeps_a_constant_query_count(tree, api):
+    from apps.reports.models import ZeroReportCorrection
+
+    hq = make_user("hq", is_superuser=True)
+    rest = api(hq)
+    add_reports(tree.station, 0, 2, hq)
+    for report in ZeroReport.objects.all():
+        ZeroReportCorrection.objects.create(report=report, corrected_by=hq, reason="更正")
+    few = count_queries(lambda: rest.get("/api/reports/zero-reports/"))
+    add_reports(tree.station2, 0, 12, hq)
+    for report in ZeroReport.objects.filter(unit=tree.station2):
+        ZeroReportCorrection.objects.create(report=report, corrected_by=make_user(), reason="更正")
+    assert count_queries(lambda: rest.get("/api/reports/zero-reports/")) == few
