@@ -1086,7 +1086,7 @@ def daily_reports_remind(*, now: datetime.datetime | None = None) -> int:
                             recipient=users[user_id],
                             title=f"{row['name']} {day:%m月%d日} 战时日报未报送",
                             body=f"“{op.name}”战时日报截止时间 {op.report_deadline:%H:%M} 已过，请尽快报送。",
-                            link=f"/api/operations/{op.pk}/missing-reports/?date={day.isoformat()}",
+                            link="/",  # the workbench, where a station files its report
                             category="operations",
                             dedupe_key=f"ops-report-missing:{op.pk}:{row['key']}:{day.isoformat()}",
                         )
@@ -1097,7 +1097,7 @@ def daily_reports_remind(*, now: datetime.datetime | None = None) -> int:
                         recipient=op.activated_by,
                         title=f"“{op.name}” {day:%m月%d日} 有 {len(missing)} 个单位未报送战时日报",
                         body="、".join(m["name"] for m in missing[:20]),
-                        link=f"/api/operations/{op.pk}/missing-reports/?date={day.isoformat()}",
+                        link=f"/admin/operations/operation/{op.pk}/board/",
                         category="operations",
                         dedupe_key=f"ops-report-missing-summary:{op.pk}:{day.isoformat()}",
                     )
