@@ -19,20 +19,18 @@ as deliberately unscoped fails here, and so does a scoped model without a factor
 """
 
 from io import BytesIO
-from types import SimpleNamespace
 
 import openpyxl
 import pytest
 from django.contrib import admin
 from django.db import models
 
-from apps.access.models import Role
 from apps.core.admin import ScopedAdminMixin
 from apps.core.api.viewsets import ScopedViewSetMixin
 from apps.core.exports import XLSX_CONTENT_TYPE
 from apps.units.models import Unit
 from orgportal.urls import router
-from tests.factories.units import make_unit, make_user, user_with_role
+from tests.factories.units import make_unit
 
 from .objects import FACTORIES
 
@@ -119,24 +117,6 @@ CHANGE_RULES = {
 EXPORT_PARAMS = {
     ("evaluations/evaluations", "ranking-xlsx"): lambda obj: {"scheme": obj.scheme_id, "year": obj.year},
 }
-
-
-@pytest.fixture
-def world(tree):
-    ctx = SimpleNamespace(tree=tree, root_user=make_user("matrix_root", is_superuser=True))
-    ctx.users = {role: user_with_role(role, tree.station, f"m_{role}") for role in ROLES}
-    ctx.level_users = {
-        "station": ctx.users,
-        "battalion": {role: user_with_role(role, tree.bat, f"m2_{role}") for role in ROLES},
-    }
-    ctx.views = {
-        role: {
-            f"{p.content_type.app_label}.{p.codename}"
-            for p in Role.objects.get(code=role).permissions.select_related("content_type")
-        }
-        for role in ROLES
-    }
-    return ctx
 
 
 def place(ctx, model, places=PLACES):

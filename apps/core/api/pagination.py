@@ -9,6 +9,7 @@ at the cap, which is where a user should narrow the filters anyway.
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -60,6 +61,22 @@ class StandardPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         return super().paginate_queryset(with_total_order(queryset), request, view)
+
+    def get_page_size(self, request):
+        """A page size that is not a whole number from 1 to ``max_page_size`` is a 400 with
+        a message, not silently the default (DRF's behaviour)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [f"每页条数须为 1 到 {self.max_page_size} 之间的整数。"]}
+            )
+        return size
 
     def get_paginated_response(self, data):
         paginator = self.page.paginator

@@ -1,0 +1,28 @@
+"""The matrices' shared world: one user per role at a station and at a battalion."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from apps.access.models import Role
+from tests.factories.units import make_user, user_with_role
+
+from .test_matrix import ROLES
+
+
+@pytest.fixture
+def world(tree):
+    ctx = SimpleNamespace(tree=tree, root_user=make_user("matrix_root", is_superuser=True))
+    ctx.users = {role: user_with_role(role, tree.station, f"m_{role}") for role in ROLES}
+    ctx.level_users = {
+        "station": ctx.users,
+        "battalion": {role: user_with_role(role, tree.bat, f"m2_{role}") for role in ROLES},
+    }
+    ctx.views = {
+        role: {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in Role.objects.get(code=role).permissions.select_related("content_type")
+        }
+        for role in ROLES
+    }
+    return ctx
