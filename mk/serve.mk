@@ -1,5 +1,6 @@
 .PHONY: serve worker beat
-## Production mode: gunicorn + one Celery worker + one beat (needs DATABASE_URL and REDIS_URL)
+## Production mode: migrate, check the keys, collect static files if changed, then gunicorn + one
+## Celery worker + one beat, each restarted alone (needs DATABASE_URL and REDIS_URL; docs/production.md)
 serve: install
 	DJANGO_ENV=$${DJANGO_ENV:-production} bin/serve
 worker: install
