@@ -67,3 +67,13 @@ def subject(nomination) -> str:
     """Whom a nomination names: the person's, unit's or party organisation's name."""
     named = nomination.subject_person or nomination.subject_unit or nomination.subject_organisation
     return named.name if named else ""
+
+
+@register.filter
+def pct_step(value) -> int:
+    """A percentage rounded to a step of 5 (0..100): the bar's width class, since the pages
+    carry no inline styles."""
+    try:
+        return max(0, min(100, int(round(float(value) / 5) * 5)))
+    except (TypeError, ValueError):
+        return 0
