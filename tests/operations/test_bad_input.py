@@ -206,3 +206,26 @@ def test_the_admin_creates_an_operation_through_the_service(ops, client):
     assert response.status_code == 302, response.content.decode()[:2000]
     op = Operation.objects.get(name="防汛救灾")
     assert op.created_by == ops.admin and op.covered.count() == 6
+
+
+def test_nested_errors_keep_the_documented_shape(ops, active, api):
+    response = api(ops.secretary).post(
+        "/api/operations/commendations/",
+        {
+            "operation": active.pk,
+            "title": "通报",
+            "number": "1号",
+            "entries": [{"person": 999999, "deeds": ""}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in body.values()), body
+    assert any("第1项" in m for m in body["entries"])
+    empty = api(ops.secretary).post(
+        "/api/operations/commendations/",
+        {"operation": active.pk, "title": "通报", "number": "1号", "entries": []},
+        format="json",
+    )
+    assert empty.status_code == 400 and all(isinstance(m, str) for m in empty.json()["entries"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.plumbing import resolve_type_hint
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions as drf_exceptions
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -64,8 +65,39 @@ def _date_param(request, name: str, default: datetime.date) -> datetime.date:
         raise ValidationError({name: "日期格式应为 YYYY-MM-DD。"}) from exc
 
 
+def _messages(value, prefix: str = "") -> list[str]:
+    """Nested serializer errors (``{"entries": [{"person": [...]}, {}]}``) as plain strings,
+    so a 400 keeps the documented shape: each field maps to a list of messages."""
+    if isinstance(value, dict):
+        return [m for key, item in value.items() for m in _messages(item, f"{prefix}{_label(key)}")]
+    if isinstance(value, list):
+        if all(isinstance(item, str) for item in value):
+            return [f"{prefix}：{item}" if prefix else str(item) for item in value]
+        return [
+            m for i, item in enumerate(value, start=1) if item for m in _messages(item, f"{prefix}第{i}项")
+        ]
+    return [f"{prefix}：{value}" if prefix else str(value)]
+
+
+def _label(key) -> str:
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        return f"第{int(key) + 1}项"
+    return "" if key == "non_field_errors" else f"（{key}）"
+
+
 class ServiceViewSet(ScopedModelViewSet):
     """A scoped viewset whose create, update and delete call the app's services."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, drf_exceptions.ValidationError) and isinstance(exc.detail, dict):
+            flat = {}
+            for field, value in exc.detail.items():
+                nested = isinstance(value, dict) or (
+                    isinstance(value, list) and not all(isinstance(v, str) for v in value)
+                )
+                flat[field] = _messages(value) if nested else value
+            exc = drf_exceptions.ValidationError(flat)
+        return super().handle_exception(exc)
 
     input_serializer_class = None
     update_serializer_class = None
