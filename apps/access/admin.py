@@ -143,7 +143,7 @@ class GrantAdmin(ScopedModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         from .forms import grant_form_for
 
-        kwargs["form"] = grant_form_for(request.user)
+        kwargs["form"] = grant_form_for(request.user, role_editable=True)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):

@@ -20,6 +20,9 @@ class GrantForm(forms.ModelForm):
     username = forms.CharField(label="用户名", max_length=150)
 
     actor = None  # set on the per-request subclass (grant_form_for)
+    #: the grant page changes a grant's unit and role (``grant_update``); the grant rows on
+    #: a unit's page only add and withdraw grants, so there an existing row's role is fixed
+    role_editable = False
 
     class Meta:
         model = Grant
@@ -33,6 +36,8 @@ class GrantForm(forms.ModelForm):
             # the role may be changed (``grant_update`` checks both the old and the new).
             self.fields["username"].initial = self.instance.user.username
             self.fields["username"].disabled = True
+            if not self.role_editable and "role" in self.fields:
+                self.fields["role"].disabled = True
 
     def clean_username(self):
         if self.instance.pk and self.instance.user_id:
@@ -59,5 +64,6 @@ class GrantForm(forms.ModelForm):
         return cleaned
 
 
-def grant_form_for(actor, base=GrantForm):
-    return type("GrantFormForActor", (base,), {"actor": actor})
+def grant_form_for(actor, base=GrantForm, *, role_editable: bool = False):
+    """The grant form for one request (the actor is never set on the shared class)."""
+    return type("GrantFormForActor", (base,), {"actor": actor, "role_editable": role_editable})

@@ -305,3 +305,45 @@ def test_a_view_only_user_opens_a_grant_change_page(tree, client):
     )
     assert response.status_code == 403
     assert Grant.objects.get(pk=g.pk).unit == tree.station
+
+
+# --- one write path ----------------------------------------------------------------------------
+
+
+def test_the_base_admin_and_viewset_write_grants_and_roles_through_the_access_services():
+    from apps.core.writes import writes_for
+
+    grants = writes_for(Grant)
+    assert (grants.create, grants.update, grants.delete) == (
+        services.grant_create,
+        services.grant_update,
+        services.grant_delete,
+    )
+    roles = writes_for(Role)
+    assert (roles.create, roles.update, roles.delete) == (
+        services.role_create,
+        services.role_update,
+        services.role_delete,
+    )
+
+
+def test_a_grant_made_through_the_api_names_its_granter_in_the_history(tree, api):
+    admin = user_with_role("unit_admin", tree.bat)
+    newcomer = make_user()
+    response = api(admin).post(
+        "/api/grants/", {"user": newcomer.username, "unit": tree.station.pk, "role": "viewer"}, format="json"
+    )
+    assert response.status_code == 201
+    g = Grant.objects.get(user=newcomer)
+    assert g.granted_by == admin and g.history.first().history_user == admin
+    assert api(admin).delete(f"/api/grants/{g.pk}/").status_code == 204
+    assert not UnitPermission.objects.filter(user=newcomer).exists()
+
+
+def test_the_unit_page_keeps_an_existing_grant_rows_role_fixed(tree, client):
+    """The unit page only adds and withdraws grants; the role is changed on the grant page."""
+    client.force_login(user_with_role("unit_admin", tree.det))
+    user_with_role("viewer", tree.station, "fixed_role")
+    form = client.get(f"/admin/units/unit/{tree.station.pk}/change/").context["inline_admin_formsets"][0]
+    existing = form.formset.forms[0]
+    assert existing.fields["role"].disabled and existing.fields["username"].disabled
