@@ -74,6 +74,7 @@ def test_api_search_by_id_number_finds_nothing_where_the_number_is_masked(tree, 
     assert masked.get("/api/people/", {"search": person.id_number}).json()["count"] == 0
     assert masked.get("/api/people/", {"search": person.id_number.lower()}).json()["count"] == 0
     assert masked.get("/api/people/", {"search": "查找"}).json()["count"] == 1
+    assert masked.get("/api/people/", {"id_number": person.id_number}).json()["count"] == 0
 
 
 def test_api_search_by_id_number_finds_the_person_for_users_who_see_the_number(tree, api):
@@ -82,6 +83,8 @@ def test_api_search_by_id_number_finds_the_person_for_users_who_see_the_number(t
     seeing = api(user_with_role("secretary", tree.det))
     found = seeing.get("/api/people/", {"search": person.id_number}).json()
     assert [p["id"] for p in found["results"]] == [person.pk]
+    filtered = seeing.get("/api/people/", {"id_number": person.id_number}).json()
+    assert [p["id"] for p in filtered["results"]] == [person.pk]
 
 
 # --- 5. the account drop-down --------------------------------------------------------------------

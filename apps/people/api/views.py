@@ -17,7 +17,7 @@ from apps.units.models import Unit
 
 from .. import imports, services
 from ..models import ImportJob, Person, PersonCategory, PoliticalStatus
-from ..selectors import person_search_condition
+from ..selectors import id_number_condition, person_search_condition
 from .serializers import (
     ImportJobSerializer,
     ImportUploadSerializer,
@@ -39,10 +39,16 @@ class PersonFilter(django_filters.FilterSet):
     party_organisation = django_filters.NumberFilter(label="党组织 ID")
     party_group = django_filters.NumberFilter(label="党小组 ID")
     is_active = django_filters.BooleanFilter()
+    id_number = django_filters.CharFilter(
+        method="filter_id_number", label="身份证号（精确；仅限可查看完整号码的人员）"
+    )
 
     class Meta:
         model = Person
         fields = ["unit", "political_status", "category", "party_organisation", "party_group", "is_active"]
+
+    def filter_id_number(self, queryset, name, value):
+        return queryset.filter(id_number_condition(self.request.user, value.strip()))
 
 
 class PersonSearchFilter(filters.SearchFilter):
