@@ -347,3 +347,23 @@ def test_the_unit_page_keeps_an_existing_grant_rows_role_fixed(tree, client):
     form = client.get(f"/admin/units/unit/{tree.station.pk}/change/").context["inline_admin_formsets"][0]
     existing = form.formset.forms[0]
     assert existing.fields["role"].disabled and existing.fields["username"].disabled
+
+
+def count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/admin/auth/user/", "/admin/access/grant/"])
+def test_the_account_and_grant_lists_cost_the_same_for_few_and_many_rows(tree, client, url):
+    client.force_login(user_with_role("unit_admin", tree.bat))
+    for _ in range(2):
+        user_with_role("viewer", tree.station)
+    few = count_queries(client, url)
+    for _ in range(10):
+        user_with_role("viewer", tree.station2)
+    assert count_queries(client, url) == few
