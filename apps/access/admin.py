@@ -91,6 +91,13 @@ class RoleAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     search_fields = ["name", "code"]
     filter_horizontal = ["permissions"]
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions":
+            from .roles import bundleable_permissions
+
+            kwargs["queryset"] = bundleable_permissions()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser or request.user.has_perm("access.view_role")
 

@@ -128,8 +128,35 @@ def permissions_matching(role_spec: dict):
     return chosen
 
 
-def seed_roles(*, reset: bool = False) -> None:
-    """Create the default roles that are missing (or reset all of them to their defaults)."""
+#: permissions of acts only a superuser performs (``apps/access/authority.py``): no role,
+#: default or edited, ever carries them; a role that does (an install from before) loses them
+#: at the next ``migrate`` / ``seed_roles``
+NEVER_BUNDLED = [*ROLE_EDITS, *TALK_DELETES, "auth.*"]
+
+
+def never_bundled(permissions) -> list:
+    """Those of ``permissions`` no role may carry."""
+    return [
+        p
+        for p in permissions
+        if any(fnmatch(f"{p.content_type.app_label}.{p.codename}", pattern) for pattern in NEVER_BUNDLED)
+    ]
+
+
+def bundleable_permissions():
+    """The permissions a role may carry (what the role admin offers)."""
+    from django.contrib.auth.models import Permission
+
+    permissions = Permission.objects.select_related("content_type")
+    withheld = [p.pk for p in never_bundled(permissions)]
+    return permissions.exclude(pk__in=withheld)
+
+
+def seed_roles(*, reset: bool = False, extend: bool = False) -> None:
+    """Create the default roles that are missing; with ``reset``, restore every default
+    role's permissions; with ``extend``, add the default permissions a role lacks (new apps'
+    permissions, new defaults) and keep the ones added in the admin. Every role then loses
+    the permissions no role may carry (``NEVER_BUNDLED``)."""
     from .models import Role
 
     for code, spec in DEFAULT_ROLES.items():
@@ -138,6 +165,12 @@ def seed_roles(*, reset: bool = False) -> None:
         )
         if created or reset:
             role.permissions.set(permissions_matching(spec))
+        elif extend:
+            role.permissions.add(*permissions_matching(spec))
+    for role in Role.objects.prefetch_related("permissions__content_type"):
+        withheld = never_bundled(role.permissions.all())
+        if withheld:
+            role.permissions.remove(*withheld)
 
 
 def seed_roles_after_migrate(sender, using="default", **kwargs):

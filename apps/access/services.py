@@ -21,6 +21,7 @@ queryset ``update``) so the rows are rewritten for the old and the new holder an
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 
@@ -210,7 +211,17 @@ def role_delete(*, instance: Role, actor) -> None:
 
 
 def _set_role_permissions(role: Role, m2m, actor) -> None:
+    from .roles import never_bundled
+
     if m2m and "permissions" in m2m:
+        refused = never_bundled(
+            Permission.objects.filter(pk__in=[p.pk for p in m2m["permissions"]]).select_related(
+                "content_type"
+            )
+        )
+        if refused:
+            names = "、".join(str(p.name) for p in refused)
+            raise ValidationError({"permissions": f"这些权限只属于系统管理员，不能放入角色：{names}。"})
         role._history_user = actor
         role.permissions.set(m2m["permissions"])
 

@@ -367,3 +367,28 @@ def test_the_account_and_grant_lists_cost_the_same_for_few_and_many_rows(tree, c
     for _ in range(10):
         user_with_role("viewer", tree.station2)
     assert count_queries(client, url) == few
+
+
+def test_no_role_carries_a_superuser_only_permission_even_when_a_superuser_asks(tree):
+
+    root = make_user(is_superuser=True)
+    viewer = Role.objects.get(code="viewer")
+    with pytest.raises(ValidationError):
+        services.role_permissions_set(role=viewer, permissions=[perm("access.change_role")], actor=root)
+    assert not viewer.permissions.filter(codename="change_role").exists()
+
+
+def test_seeding_strips_superuser_only_permissions_from_an_old_bundle_and_extends_new_defaults(tree):
+    from apps.access.roles import seed_roles
+
+    hq_role = Role.objects.get(code="hq_admin")
+    hq_role.permissions.add(perm("access.change_role"), perm("talks.delete_talkrecord"))
+    secretary = Role.objects.get(code="secretary")
+    secretary.permissions.remove(perm("commendations.add_nomination"))
+    holder = user_with_role("hq_admin", tree.station)
+    seed_roles()
+    assert not hq_role.permissions.filter(codename__in=["change_role", "delete_talkrecord"]).exists()
+    assert not holder.has_perm("access.change_role", tree.station)
+    assert not secretary.permissions.filter(codename="add_nomination").exists()  # admin edits kept
+    seed_roles(extend=True)
+    assert secretary.permissions.filter(codename="add_nomination").exists()
