@@ -171,10 +171,10 @@ class NominationForm(forms.Form):
         label="推荐对象（个人）", queryset=None, required=False, widget=forms.RadioSelect
     )
     subject_unit = forms.ModelChoiceField(
-        label="推荐对象（单位）",
+        label="或：集体推荐单位",
         queryset=None,
         required=False,
-        empty_label="——",
+        empty_label="个人奖项不用选",
         widget=forms.Select(attrs={"class": "weui-select"}),
         error_messages={"invalid_choice": "请从列表中选择单位。"},
     )

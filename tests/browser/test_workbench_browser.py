@@ -191,3 +191,37 @@ def test_hq_sees_the_stations_that_have_not_filed_today_on_one_screen(page, live
     page.click("#drill a >> text=甲市支队")
     page.wait_for_selector("#board-title >> text=甲市支队")
     steps("drilled", foreign=["乙省总队", "丙站"])
+
+
+def test_drafter_drafts_a_nomination_with_evidence_in_one_flow(page, live_server, station_data, tmp_path):
+    from apps.commendations.models import Nomination
+
+    evidence = tmp_path / "事迹材料.pdf"
+    evidence.write_bytes(b"%PDF-1.4 evidence")
+    steps = Steps(page, "nomination")
+    login(page, live_server, "wb_station")
+    page.click("#nomination-new")
+    page.wait_for_selector("#subject-search")
+    page.fill("#subject-search", "王")
+    page.wait_for_selector("#subject-matches label >> text=王五")
+    page.click("#subject-matches label >> text=王五")
+    page.select_option("select[name=award_kind]", label="通报表扬")
+    page.fill("textarea[name=deeds]", "连续三昼夜参加抗洪抢险，转移群众 40 余人。")
+    page.set_input_files("#evidence", str(evidence))
+    steps("filled")
+    page.click("#nomination-submit")
+    page.wait_for_selector("#messages")
+    steps("submitted")
+    nomination = Nomination.objects.get(subject_person__name="王五")
+    assert nomination.status == Nomination.Status.SUBMITTED and nomination.attachments.count() == 1
+
+
+def test_hq_admin_index_opens_with_the_board_and_fits_the_screen(page, live_server, station_data):
+    steps = Steps(page, "admin-index")
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "wb_hq")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#board")
+    steps("board", foreign=["乙省总队"])
+    assert "今日尚未报送 4 个单位" in page.inner_text("#status-board")
