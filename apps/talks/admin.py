@@ -412,7 +412,7 @@ class FollowUpAdmin(ScopedModelAdmin):
     list_display = ["id", "record", "owner", "due_date", "status", "completed_on"]
     list_filter = [UnitSubtreeFilter, "status", "due_date"]
     search_fields = ["record__person__name", "owner__username"]
-    list_select_related = ["record", "owner"]
+    list_select_related = ["record__person", "owner"]
     fields = ["record", "owner", "due_date", "status", "completed_on"]
     readonly_fields = ["record", "completed_on"]
     raw_id_fields = ["owner"]

@@ -152,7 +152,7 @@ class TalkRecord(ScopedModel):
         ]
 
     def __str__(self):
-        return f"{self.date} {self.get_kind_display()}（谈话对象：{self.person_id}）"
+        return f"{self.date} {self.get_kind_display()}（谈话对象：{self.person.name}）"
 
     def set_content(self, **values: str) -> None:
         """Encrypt the given content fields (plaintext never reaches the database)."""

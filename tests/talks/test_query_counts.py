@@ -1,6 +1,8 @@
 """Lists cost the same number of queries for few and many rows (the talk list, its admin
 changelist with the warning and status columns, the access log, the who-can-read list)."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -71,3 +73,22 @@ def test_the_who_can_read_list_costs_the_same_for_few_and_many_readers(setup, tr
     few = queries(lambda: client.get(f"/api/talks/records/{record.pk}/readers/"))
     more(8)
     assert queries(lambda: client.get(f"/api/talks/records/{record.pk}/readers/")) == few
+
+
+def test_the_follow_up_changelist_names_the_person_at_a_constant_cost(setup, tree, client):
+    client.force_login(setup.committee)
+
+    def more(n):
+        for _ in range(n):
+            make_talk(
+                make_person(tree.station, name="跟进对象"),
+                setup.talker,
+                followups=[{"owner": setup.talker, "due_date": datetime.date(2026, 10, 20)}],
+            )
+
+    more(2)
+    few = queries(lambda: client.get("/admin/talks/followup/"))
+    more(12)
+    page = client.get("/admin/talks/followup/")
+    assert "跟进对象" in page.content.decode()
+    assert queries(lambda: client.get("/admin/talks/followup/")) == few
