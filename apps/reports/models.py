@@ -76,6 +76,7 @@ class ZeroReportCorrection(ScopedModel):
     reason = models.CharField("更正原因", max_length=200)
     previous_note = models.CharField("更正前备注", max_length=200, blank=True)
     previous_items = models.JSONField("更正前事项", default=list, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "零报告更正记录"
