@@ -117,3 +117,24 @@ def test_the_nightly_task_stores_its_figures_through_the_service(tree, monkeypat
     )
     coverage_snapshots_store(today=datetime.date(2026, 11, 1))
     assert seen and CoverageSnapshot.objects.count() == seen[0]
+
+
+def test_bad_follow_ups_answer_400_with_a_message_list_per_field(cast, api):
+    response = api(cast.talker).post(
+        "/api/talks/records/",
+        {
+            "person": cast.person.pk,
+            "date": "2026-10-01",
+            "kind": "routine",
+            "followups": [
+                {"owner": cast.talker.username, "due_date": "2026-10-05"},
+                {"owner": "nobody", "due_date": "x"},
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert all(isinstance(m, str) for messages in body.values() for m in messages)
+    assert any(m.startswith("第 2 项 责任人：") for m in body["followups"])
+    assert not TalkRecord.objects.exists()

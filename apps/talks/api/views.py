@@ -123,6 +123,31 @@ def talk_export_rows(queryset):
         ]
 
 
+FOLLOWUP_LABELS = {"owner": "责任人", "due_date": "期限", "description": "跟进事项"}
+
+
+def flat_errors(errors) -> dict[str, list[str]]:
+    """Serializer errors as ``{field: [messages]}`` (the 400 shape every endpoint declares):
+    nested follow-up errors become "第 2 项 责任人：…" under ``followups``."""
+    return {field: list(_messages(value)) for field, value in errors.items()}
+
+
+def _messages(value, where: str = ""):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            label = f"第 {int(key) + 1} 项 " if str(key).isdigit() else f"{FOLLOWUP_LABELS.get(key, key)}："
+            yield from _messages(inner, f"{where}{label}")
+    elif isinstance(value, list | tuple):
+        for number, inner in enumerate(value):
+            if isinstance(inner, dict | list | tuple):
+                if inner:
+                    yield from _messages(inner, f"{where}第 {number + 1} 项 ")
+            else:
+                yield f"{where}{inner}"
+    else:
+        yield f"{where}{value}"
+
+
 class TalkRecordPermission(ScopedPermission):
     """The scoped rule, plus one door for readers a record is shared with: the detail of a
     record ``get_queryset`` admits (by grant or by a share in force; the rest is 404)."""
@@ -192,7 +217,9 @@ class TalkRecordViewSet(ScopedModelViewSet):
     @extend_schema(request=TalkRecordInputSerializer, responses={201: TalkRecordSerializer})
     def create(self, request, *args, **kwargs):
         data = TalkRecordInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # field → list of messages, as documented: a follow-up's errors are named by its place
+            raise ValidationError(flat_errors(data.errors))
         fields = dict(data.validated_data)
         person = Person.objects.visible_to(request.user, "view").filter(pk=fields.pop("person")).first()
         if person is None:
