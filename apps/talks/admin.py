@@ -432,7 +432,6 @@ class TalkContentAccessAdmin(ScopedModelAdmin):
     list_filter = [UnitSubtreeFilter, "event", "channel", "accessed_at"]
     search_fields = ["user__username", "user__last_name", "record__person__name", "=record_number"]
     list_select_related = ["user", "reader", "unit"]
-    actions = []
 
     def has_add_permission(self, request):
         return False

@@ -268,24 +268,24 @@ def followup_complete(
 # ---------------------------------------------------------------- sharing
 
 
-def corps_of(unit: Unit) -> Unit | None:
-    """The corps (总队) a unit lies in: its ancestor (or itself) of kind corps."""
+def corps_of(unit: Unit) -> Unit:
+    """The corps (总队) a unit lies in: its ancestor (or itself) of kind corps; a unit above
+    the corps level (the bureau) is its own boundary."""
     if unit.kind == UnitKind.CORPS:
         return unit
-    return unit.get_ancestors().filter(kind=UnitKind.CORPS).first()
+    return unit.get_ancestors().filter(kind=UnitKind.CORPS).first() or unit
 
 
-def _inside(user, corps: Unit | None) -> bool:
+def _inside(user, corps: Unit) -> bool:
     """Whether ``user`` holds a grant on a unit inside ``corps``."""
     from apps.access.models import Grant
 
-    return corps is not None and Grant.objects.filter(user=user, unit__path__startswith=corps.path).exists()
+    return Grant.objects.filter(user=user, unit__path__startswith=corps.path).exists()
 
 
 def may_share_wider(actor, record: TalkRecord) -> bool:
     """HQ: the sharing authority held above the record's corps (or a superuser)."""
-    corps = corps_of(record.unit)
-    parent = corps.get_parent() if corps is not None else None
+    parent = corps_of(record.unit).get_parent()
     return actor.is_superuser or (parent is not None and may(actor, "talk.share", parent))
 
 
