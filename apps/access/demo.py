@@ -2,7 +2,8 @@
 
 from django.contrib.auth import get_user_model
 
-from .models import Grant, Role
+from .models import Role
+from .services import role_grant
 
 # username, family name, given name, role code(s), unit code
 DEMO_USERS = [
@@ -35,5 +36,5 @@ def load(ctx):
             username, password=ctx["password"], last_name=family, first_name=given, is_staff=True
         )
         for code in role_codes:
-            Grant.objects.create(user=user, unit=ctx["units"][unit_code], role=roles[code])
+            role_grant(user=user, unit=ctx["units"][unit_code], role=roles[code], actor=admin)
         ctx["users"][username] = user
