@@ -226,6 +226,135 @@ FACTORIES = {
 }
 
 
+# --- 战时行动 (apps.operations): each object's unit, or its operation's unit, is ``unit`` --------
+
+
+def _operation(unit, ctx):
+    from apps.operations.models import Operation
+
+    return Operation.objects.create(
+        name=f"战时行动{next(_n)}", kind="epidemic", unit=unit, start_date=D, reason="疫情防控"
+    )
+
+
+def _ops_row(model_name, **fields):
+    def build(unit, ctx):
+        from django.apps import apps
+
+        model = apps.get_model("operations", model_name)
+        values = {}
+        for name, make in fields.items():
+            values[name] = make(unit, ctx) if callable(make) else make
+        return model.objects.create(**values)
+
+    return build
+
+
+def _person(unit, ctx):
+    return make_person(unit)
+
+
+def _here(unit, ctx):
+    return unit
+
+
+def _root(unit, ctx):
+    return ctx.root_user
+
+
+def _daily_report(unit, ctx):
+    return _ops_row(
+        "DailyReport",
+        operation=_operation,
+        unit=_here,
+        report_date=D,
+        on_duty=12,
+        filed_by=_root,
+        filed_at=lambda u, c: timezone.now(),
+    )(unit, ctx)
+
+
+def _observation(unit, ctx):
+    return _ops_row(
+        "Observation",
+        operation=_operation,
+        person=_person,
+        unit=_here,
+        date=D,
+        category="worked_ill",
+        conduct="带病坚持工作",
+        observer=_root,
+    )(unit, ctx)
+
+
+def _quick_commendation(unit, ctx):
+    return _ops_row(
+        "QuickCommendation",
+        operation=_operation,
+        title="通报表扬",
+        number=lambda u, c: f"文号{next(_n)}",
+        decided_on=D,
+        published_on=D,
+        decided_by=_root,
+    )(unit, ctx)
+
+
+OPERATION_FACTORIES = {
+    "operations.operation": _operation,
+    "operations.workinggroup": _ops_row("WorkingGroup", operation=_operation, name="指挥调度组"),
+    "operations.operationorganisation": _ops_row(
+        "OperationOrganisation", operation=_operation, organisation=_org
+    ),
+    "operations.operationteam": _ops_row("OperationTeam", operation=_operation, team=_team),
+    "operations.sectorassignment": _ops_row(
+        "SectorAssignment", operation=_operation, member=_person, unit=_here
+    ),
+    "operations.inspectionvisit": _ops_row(
+        "InspectionVisit", operation=_operation, inspector=_person, unit=_here, date=D, recorded_by=_root
+    ),
+    "operations.pledge": _ops_row(
+        "Pledge", operation=_operation, person=_person, unit=_here, date=D, filed_as="self", filed_by=_root
+    ),
+    "operations.frontlineperson": _ops_row(
+        "FrontlinePerson", operation=_operation, person=_person, unit=_here, since=D
+    ),
+    "operations.careaction": _ops_row(
+        "CareAction",
+        operation=_operation,
+        person=_person,
+        unit=_here,
+        item="home_visit",
+        date=D,
+        recorded_by=_root,
+    ),
+    "operations.dailyreport": _daily_report,
+    "operations.reportcontentaccess": _ops_row(
+        "ReportContentAccess", report=_daily_report, user=_root, channel="api"
+    ),
+    "operations.dailyassessment": _ops_row(
+        "DailyAssessment", operation=_operation, date=D, note="研判：思想稳定", written_by=_root
+    ),
+    "operations.observation": _observation,
+    "operations.observationlink": _ops_row(
+        "ObservationLink",
+        observation=_observation,
+        nomination=lambda u, c: _nomination(u, c),
+        linked_by=_root,
+    ),
+    "operations.quickcommendation": _quick_commendation,
+    "operations.commendedperson": _ops_row(
+        "CommendedPerson", commendation=_quick_commendation, person=_person, unit=_here, deeds="表现突出"
+    ),
+    "operations.coveredunit": _ops_row("CoveredUnit", operation=_operation, unit=_here),
+    "operations.workinggroupmember": _ops_row(
+        "WorkingGroupMember",
+        group=_ops_row("WorkingGroup", operation=_operation, name="综合信息组"),
+        person=_person,
+    ),
+}
+FACTORIES.update(OPERATION_FACTORIES)
+
+
 # --- Valid create payloads: what tests/security/test_bad_input.py spoils one field at a time.
 #
 # ``VALID_CREATE[prefix](ctx)`` returns ``(payload, foreign_keys)`` for ``POST /api/<prefix>/``

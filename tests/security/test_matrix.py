@@ -45,6 +45,7 @@ UNSCOPED_ENDPOINTS = {
     "notifications": "recipient-owned (tests/notifications)",
     "commendations/award-kinds": "reference data",
     "commendations/delegations": "owned by the approving user",
+    "notification-preferences": "the caller's own notification choices",
     "reports/deliberation-lists": "reference data",
     "evaluations/schemes": "reference data",
 }
@@ -58,6 +59,7 @@ UNSCOPED_ADMIN = {
     "axes.accessfailurelog": "superusers only",
     "access.role": "reference data (HQ edits roles)",
     "notifications.notification": "recipient-owned",
+    "notifications.notificationpreference": "owned by the user it belongs to",
     "commendations.awardkind": "reference data",
     "commendations.delegation": "owned by the approving user",
     "reports.deliberationlist": "reference data",
