@@ -274,7 +274,13 @@ def operation_delete(*, operation: Operation, actor) -> None:
     _require(actor, "delete", op)
     if op.status != Operation.Status.DRAFT:
         raise PermissionDenied("已启动的战时行动不能删除，只能结束归档。")
-    _history(op, actor).delete()
+    from django.db.models import ProtectedError
+
+    try:
+        with transaction.atomic():
+            _history(op, actor).delete()
+    except ProtectedError as exc:
+        raise ValidationError({"status": "该战时行动已有日报、考察或表扬记录，不能删除。"}) from exc
 
 
 @transaction.atomic
@@ -898,6 +904,8 @@ def observation_record(
 ) -> Observation:
     """战时考察: a committee member records how a cadre, member or activist acted."""
     authorize(actor, "operation.observe", operation.unit)
+    if operation.status == Operation.Status.DRAFT:
+        raise ValidationError({"operation": "行动尚未启动，不能记录战时考察。"})
     unit = _person_in(operation, person)
     if category not in Observation.Category.values:
         raise ValidationError({"category": "请选择表现类别。"})

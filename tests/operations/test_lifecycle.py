@@ -168,3 +168,22 @@ def test_units_outside_the_committee_are_refused(ops):
             actor=ops.admin,
         )
     assert refusal.value.message_dict == {"units": ["所选单位须在指挥单位所辖范围之内。"]}
+
+
+def test_a_draft_cannot_take_observations(ops, operation):
+    with pytest.raises(ValidationError) as refusal:
+        services.observation_record(
+            operation=operation,
+            person=ops.tqz_people[0],
+            date=ops.today,
+            category="vanguard",
+            conduct="冲锋在前",
+            actor=ops.secretary,
+        )
+    assert "operation" in refusal.value.message_dict
+
+
+def test_a_draft_is_deleted_with_its_working_groups(ops, operation):
+    services.working_group_create(operation=operation, name="宣传组", actor=ops.admin)
+    services.operation_delete(operation=operation, actor=ops.admin)
+    assert not Operation.objects.filter(pk=operation.pk).exists()
