@@ -16,7 +16,9 @@ Activation may set up temporary organisations and teams: the organisations throu
 checked ``operation.activate`` and with ``actor=None`` (their own permission checks ask for
 ``party.add_*``/``people.change_*``, which a party secretary does not hold: the authority to
 activate is what entitles the committee to set up its wartime organisations). The party app
-has no service for campaign teams; they are written here, with history.
+has no service that creates a campaign team; teams are written here, with history, and their
+members join and leave through ``apps.party.services.team_member_join`` / ``team_member_leave``
+(``actor=None``, ``checked_by`` naming the user).
 """
 
 from __future__ import annotations
@@ -340,6 +342,7 @@ def operation_close(
         raise ValidationError({"closed_on": "结束日期应在启动日期与今天之间。"})
     from django.db.models import F
 
+    from apps.party.services import team_member_leave
     from apps.people.models import PartyMembership
 
     for link in op.organisations.select_related("organisation"):
@@ -356,9 +359,10 @@ def operation_close(
         if team.end_date is None:
             team.end_date = on
             _history(team, actor, f"战转平：{op.name}结束").save(update_fields=["end_date"])
-        open_memberships = TeamMembership.objects.filter(team=team, left_on__isnull=True)
-        open_memberships.filter(joined_on__gt=on).update(left_on=F("joined_on"))
-        open_memberships.update(left_on=on)
+        for membership in TeamMembership.objects.filter(team=team, left_on__isnull=True).select_related(
+            "person"
+        ):
+            team_member_leave(membership=membership, actor=None, on=max(on, membership.joined_on))
     op.status = Operation.Status.CLOSED
     op.reporting = False
     op.closed_on, op.closed_at, op.closed_by = on, timezone.now(), actor
@@ -508,10 +512,14 @@ def team_member_add(
         raise ValidationError({"team": "该队伍不属于本次战时行动。"})
     unit = _person_in(op, person)
     on = on or timezone.localdate()
-    membership = TeamMembership.objects.filter(team=team, person=person).first()
+    membership = TeamMembership.objects.filter(team=team, person=person, left_on__isnull=True).first()
     if membership is None:
-        membership = _history(TeamMembership(team=team, person=person, joined_on=on, role=role[:40]), actor)
-        membership.save()
+        from apps.party.services import team_member_join
+
+        # the authority was checked above (operation.activate): the party service records the stint
+        membership = team_member_join(
+            team=team, person=person, actor=None, on=on, role=role, checked_by=actor
+        )
     if not FrontlinePerson.objects.filter(operation=op, person=person).exists():
         _history(
             FrontlinePerson(operation=op, person=person, unit=unit, since=on, post=team.name[:100]), actor
