@@ -392,3 +392,15 @@ def test_seeding_strips_superuser_only_permissions_from_an_old_bundle_and_extend
     assert not secretary.permissions.filter(codename="add_nomination").exists()  # admin edits kept
     seed_roles(extend=True)
     assert secretary.permissions.filter(codename="add_nomination").exists()
+
+
+def test_a_grant_page_opened_by_one_user_leaves_nothing_on_the_next_users_add_page(tree, client):
+    secretary = user_with_role("secretary", tree.bat)
+    g = Grant.objects.get(user=user_with_role("viewer", tree.station, "first_opened"))
+    client.force_login(user_with_role("unit_admin", tree.bat))
+    assert client.get(f"/admin/access/grant/{g.pk}/change/").status_code == 200
+    client.force_login(secretary)
+    assert client.get(f"/admin/access/grant/{g.pk}/change/").status_code == 200
+    client.force_login(user_with_role("unit_admin", tree.station3))
+    html = client.get("/admin/access/grant/add/").content.decode()
+    assert "first_opened" not in html
