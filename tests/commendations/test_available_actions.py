@@ -10,6 +10,7 @@ from apps.commendations.models import Nomination
 from apps.commendations.selectors import nomination_available_actions
 from tests.factories.commendations import advance, make_nomination
 from tests.factories.people import make_person
+from tests.factories.units import user_with_role
 
 pytestmark = pytest.mark.django_db
 S = Nomination.Status
@@ -19,11 +20,12 @@ def actions(n, user):
     return nomination_available_actions(nomination=Nomination.objects.get(pk=n.pk), actor=user)
 
 
-def test_a_draft_offers_submit_and_withdraw_to_its_drafter_only(tree, crew):
+def test_a_draft_offers_submit_to_the_drafting_unit_and_withdraw_to_its_drafter(tree, crew):
     n = make_nomination(tree.station, crew.drafter, crew.hero)
     assert actions(n, crew.drafter) == ["submit", "withdraw"]
-    assert actions(n, crew.reviewer) == []
+    assert actions(n, crew.reviewer) == ["submit"]  # the secretary drafts in the unit too
     assert actions(n, crew.bat) == []
+    assert actions(n, user_with_role("viewer", tree.station, "a_viewer")) == []
 
 
 def test_a_submitted_nomination_offers_review_return_and_reject_to_the_reviewer(tree, crew):
@@ -43,8 +45,6 @@ def test_an_approving_nomination_offers_the_decision_to_the_exact_level_only(tre
 
 
 def test_an_approver_named_in_the_nomination_is_offered_nothing(tree, crew):
-    from tests.factories.units import user_with_role
-
     named = user_with_role("approver", tree.bat, "a_named")
     n = advance(
         make_nomination(tree.station, crew.drafter, make_person(tree.station, user=named)), crew.reviewer
@@ -105,8 +105,6 @@ def test_an_action_not_offered_cannot_be_posted_to_the_admin(tree, crew, client)
 
 
 def test_the_admin_decide_page_of_a_nomination_out_of_scope_is_a_404(tree, crew, client):
-    from tests.factories.units import user_with_role
-
     n = advance(make_nomination(tree.station, crew.drafter, crew.hero), crew.reviewer)
     client.force_login(user_with_role("approver", tree.det2, "a_outsider"))
     url = f"/admin/commendations/nomination/{n.pk}/decide/"

@@ -5,6 +5,7 @@ award at the end of the notice is the system's (issue 21 item 5)."""
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from apps.commendations import services
 from apps.commendations.models import Nomination, Objection
@@ -125,11 +126,6 @@ def test_the_decision_schema_declares_actor_and_on_behalf_of_nullable(api, tree,
     assert props["actor"].get("nullable") is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs apps/access/roles.py: the secretary role to include commendations.add_nomination "
-    "and commendations.change_nomination (owned by another engineer; see docs/commendations.md)",
-)
 def test_the_secretary_drafts_a_nomination(tree, crew, api):
     from tests.factories.commendations import kind
 
@@ -145,4 +141,10 @@ def test_the_secretary_drafts_a_nomination(tree, crew, api):
         },
         format="json",
     )
-    assert response.status_code == 201
+    assert response.status_code == 201, response.content
+    n = Nomination.objects.get(pk=response.json()["id"])
+    assert n.drafted_by == secretary
+    n = services.nomination_submit(nomination=n, actor=secretary)
+    with pytest.raises(PermissionDenied):  # nobody reviews their own draft
+        services.nomination_review(nomination=n, actor=secretary)
+    assert services.nomination_review(nomination=n, actor=crew.reviewer).status == S.APPROVING

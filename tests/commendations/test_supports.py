@@ -198,7 +198,7 @@ def test_seeding_is_refused_without_the_right_to_draft_there(tree, crew, api):
     refused = api(approver_admin).post(url, {"unit": tree.bat.pk, "year": 2026}, format="json")
     assert refused.status_code == 400 and "unit" in refused.json()  # not visible: as if absent
     with pytest.raises(PermissionDenied):
-        services.nominations_seed_from_honours(actor=crew.reviewer, unit=tree.station, year=2026)
+        services.nominations_seed_from_honours(actor=crew.bat, unit=tree.station, year=2026)
     assert api(crew.drafter).post(url, {"unit": "x", "year": 2026}, format="json").status_code == 400
 
 
