@@ -70,3 +70,42 @@ def test_a_dissolved_unit_is_not_offered_on_the_open_evaluation_page(tree, clien
     client.force_login(user_with_role("unit_admin", tree.bat))
     form = client.get("/admin/evaluations/evaluation/add/").context["form"]
     assert old not in form.fields["subject_unit"].queryset
+
+
+def test_a_detachment_admin_cannot_add_a_scheme_in_the_admin_nor_through_the_service(tree, client):
+    from django.core.exceptions import PermissionDenied
+
+    from apps.evaluations.models import Scheme
+    from apps.evaluations.services import scheme_save
+
+    user = user_with_role("unit_admin", tree.det)
+    client.force_login(user)
+    assert client.get("/admin/evaluations/scheme/add/").status_code == 403
+    with pytest.raises(PermissionDenied):
+        scheme_save(
+            instance=Scheme(code="x-1", name="越权方案", subject_kind="person", period_kind="year"),
+            actor=user,
+        )
+    assert not Scheme.objects.filter(code="x-1").exists()
+
+
+def test_a_corps_admin_adds_a_scheme_through_the_service_with_history(tree, client):
+    from apps.evaluations.models import Scheme
+
+    user = user_with_role("hq_admin", tree.corps)
+    client.force_login(user)
+    payload = {
+        "code": "corps-new",
+        "name": "新方案",
+        "subject_kind": "person",
+        "period_kind": "year",
+        "aggregation": "mean",
+        "description": "",
+        "honour_top_n": "1",
+        "is_active": "on",
+    }
+    for prefix in ("criteria", "bands", "evaluator_roles"):
+        payload.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = client.post("/admin/evaluations/scheme/add/", payload)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Scheme.objects.get(code="corps-new").history.first().history_user == user
