@@ -148,3 +148,22 @@ def test_the_secretary_drafts_a_nomination(tree, crew, api):
     with pytest.raises(PermissionDenied):  # nobody reviews their own draft
         services.nomination_review(nomination=n, actor=secretary)
     assert services.nomination_review(nomination=n, actor=crew.reviewer).status == S.APPROVING
+
+
+def test_the_notices_list_runs_a_constant_number_of_queries(tree, drafted_above, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(user_with_role("viewer", tree.station, "n_counter"))
+    url = "/api/commendations/nominations/notices/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(url).json()["results"]) == 1
+    det_admin = user_with_role("unit_admin", tree.det, "n_more_admin")
+    det_reviewer = user_with_role("secretary", tree.det, "n_more_reviewer")
+    det_approver = user_with_role("approver", tree.det, "n_more_approver")
+    for _ in range(4):
+        advance(make_nomination(tree.det, det_admin, make_person(tree.station)), det_reviewer, det_approver)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url).json()["results"]) == 5
+    assert len(many) == len(few)
