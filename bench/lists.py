@@ -1,19 +1,23 @@
-"""Scoped API lists (50 rows) at each scope level: the API page through the whole request
-stack (in-process), the ORM page (the viewset's own queryset, materialised), and the best
-hand-written SQL for the same rows fetched with psycopg and serialised with ``json``.
+"""Scoped API lists (50 rows) at each scope level, measured against two floors in the same
+run, interleaved round by round (so a busy machine slows all three alike):
 
-Ratios: ORM page / raw SQL (target ≤ 1.5), API page / raw SQL (target ≤ 3). Each raw query
-is checked with ``EXPLAIN ANALYZE`` at every scope level (plans are kept in the JSON).
+* the real endpoint through the whole request stack (in-process test client);
+* the plain-DRF floor (``bench.floors``): a ``ListAPIView`` over the same rows, serializer
+  and ordering without the scoping layer, mounted only in ``bench.urls``;
+* the hand-SQL floor: one statement fetched with psycopg and serialised with ``json``.
+
+Targets (issue 19): real / plain DRF ≤ 1.0, real / hand SQL ≤ 4, ≤ 5 queries per request.
+Each raw query is checked with ``EXPLAIN ANALYZE`` at every scope level (plans in the JSON).
 """
 
 import json
+import time
 
 from django.db import connection
-from django.urls import resolve
-from rest_framework.request import Request
-from rest_framework.test import APIClient, APIRequestFactory
+from django.test.utils import override_settings
+from rest_framework.test import APIClient
 
-from .common import Level, bench_user, count_queries, ratio, timed
+from .common import Level, Timing, bench_user, count_queries, ratio
 from .report import figure
 
 SCOPE = "t.unit_id IN (SELECT id FROM units_unit WHERE path LIKE %(prefix)s)"
@@ -53,8 +57,9 @@ FROM (SELECT * FROM commendations_nomination t WHERE {SCOPE} ORDER BY t.created_
 ORDER BY t.created_at DESC, t.id DESC""",
 }
 ENDPOINTS = list(RAW)
-TARGET_ORM = "≤ 1.5"
-TARGET_API = "≤ 3"
+TARGET_PLAIN = "≤ 1.0"
+TARGET_SQL = "≤ 4"
+TARGET_QUERIES = 5
 
 
 def raw_sql(url: str, level: Level) -> str:
@@ -63,17 +68,6 @@ def raw_sql(url: str, level: Level) -> str:
         return sql
     # root as superuser: every row, no unit restriction
     return sql.replace(SCOPE, "TRUE").replace("WHERE u.path LIKE %(prefix)s", "")
-
-
-def orm_page(url: str, user):
-    """The page of model instances the viewset itself would serialise (filters, ordering,
-    select/prefetch, annotations), without pagination's count or serialisation."""
-    view_class = resolve(url).func.cls
-    request = Request(APIRequestFactory().get(url))
-    request.user = user
-    view = view_class(request=request, format_kwarg=None, args=(), kwargs={}, action="list")
-    queryset = view.filter_queryset(view.get_queryset())
-    return list(queryset[: view.paginator.page_size])
 
 
 def explain(sql: str, params: dict) -> dict:
@@ -97,7 +91,25 @@ def explain(sql: str, params: dict) -> dict:
     return {"execution_ms": round(plan["Execution Time"], 2), "nodes": nodes}
 
 
+def interleaved(contenders: dict, rounds: int) -> dict[str, Timing]:
+    """Each contender once per round, in turn, after one unmeasured warm-up call each."""
+    for fn in contenders.values():
+        fn()
+    timings = {name: Timing() for name in contenders}
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            timings[name].samples.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
 def measure(levels: list[Level], repeat: int) -> tuple[list[dict], dict]:
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        return _measure(levels, repeat)
+
+
+def _measure(levels: list[Level], rounds: int) -> tuple[list[dict], dict]:
     figures, plans = [], {}
     for level in levels:
         user = bench_user(level.name, level.unit)
@@ -112,57 +124,64 @@ def measure(levels: list[Level], repeat: int) -> tuple[list[dict], dict]:
                     cursor.execute(sql, params)
                     return json.dumps(cursor.fetchall(), default=str)
 
-            def api(url=url, client=client):
+            def real(url=url, client=client):
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
                 return response
 
-            raw_t = timed(raw, repeat)
-            orm_t = timed(lambda url=url, user=user: orm_page(url, user), repeat)
-            api_t = timed(api, repeat)
-            api_queries = count_queries(api)
-            orm_queries = count_queries(lambda url=url, user=user: orm_page(url, user))
-            api_ids = [row["id"] for row in api(url).json()["results"]]
+            def plain(url=url, client=client, prefix=level.path_prefix):
+                response = client.get(f"/bench-floor{url}", {"prefix": prefix} if prefix else {})
+                assert response.status_code == 200, (url, response.status_code)
+                return response
+
+            timings = interleaved({"real": real, "plain": plain, "sql": raw}, rounds)
+            real_t, plain_t, sql_t = timings["real"], timings["plain"], timings["sql"]
+            real_queries, plain_queries = count_queries(real), count_queries(plain)
+            api_ids = [row["id"] for row in real().json()["results"]]
             raw_ids = [row[0] for row in json.loads(raw())]
             plan = explain(sql, params)
             plans[f"{url} @ {level.name}"] = plan
-            orm_over, api_over = ratio(orm_t.median, raw_t.median), ratio(api_t.median, raw_t.median)
-            breakdown = (
-                f"serialise+HTTP {api_t.median - orm_t.median:.1f} ms, "
-                f"ORM over raw {orm_t.median - raw_t.median:.1f} ms"
-            )
-            rows = len(api_ids)
+            over_plain, over_sql = ratio(real_t.median, plain_t.median), ratio(real_t.median, sql_t.median)
             figures += [
                 figure(
                     "lists",
-                    f"API {url}",
+                    f"API {url} / plain DRF",
                     level.name,
-                    median=api_t.median,
-                    p95=api_t.p95,
-                    queries=api_queries,
-                    value=api_over,
+                    median=real_t.median,
+                    p95=real_t.p95,
+                    queries=real_queries,
+                    value=over_plain,
                     unit="x",
-                    target=TARGET_API,
-                    note=(f"{rows} rows" if api_over is not None and api_over <= 3 else breakdown),
+                    target=TARGET_PLAIN,
+                    note=f"{len(api_ids)} rows; queries ≤ {TARGET_QUERIES}: {real_queries <= TARGET_QUERIES}",
                 ),
                 figure(
                     "lists",
-                    f"ORM page {url}",
+                    f"API {url} / hand SQL",
                     level.name,
-                    median=orm_t.median,
-                    p95=orm_t.p95,
-                    queries=orm_queries,
-                    value=orm_over,
+                    median=real_t.median,
+                    p95=real_t.p95,
+                    queries=real_queries,
+                    value=over_sql,
                     unit="x",
-                    target=TARGET_ORM,
-                    note="" if orm_over is not None and orm_over <= 1.5 else breakdown,
+                    target=TARGET_SQL,
                 ),
                 figure(
                     "lists",
-                    f"raw SQL {url}",
+                    f"plain DRF {url}",
                     level.name,
-                    median=raw_t.median,
-                    p95=raw_t.p95,
+                    median=plain_t.median,
+                    p95=plain_t.p95,
+                    queries=plain_queries,
+                    value=plain_t.median,
+                    unit="ms",
+                ),
+                figure(
+                    "lists",
+                    f"hand SQL {url}",
+                    level.name,
+                    median=sql_t.median,
+                    p95=sql_t.p95,
                     queries=1,
                     value=plan["execution_ms"],
                     unit="ms",

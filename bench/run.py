@@ -5,7 +5,9 @@ Prints one table, every figure beside its target, and writes it as JSON
 (``bench/results/latest.json`` by default):
 
 * ``bench.lists``: scoped API lists (people, talk records, nominations; 50 rows) at station,
-  detachment, corps and root: API page, ORM page and hand-written SQL (EXPLAIN ANALYZE);
+  detachment, corps and root, interleaved with a plain-DRF floor and a hand-SQL floor
+  (EXPLAIN ANALYZE): ratios real / plain DRF (≤ 1.0) and real / hand SQL (≤ 4);
+* ``bench.pages``: workbench homes, the HQ board and the heaviest admin changelists;
 * ``bench.guardian_compare``: ours against a plain django-guardian per-record design;
 * ``bench.operations``: coverage, dashboard, ranking, deadline sweep, unit move, import;
 * ``bench.load``: gunicorn + locust, stepped up to the highest rate with p95 ≤ 200 ms.
@@ -26,7 +28,7 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--code", default="GEN", help="code of the generated corps")
-    p.add_argument("--repeat", type=int, default=20, help="timed runs per in-process figure")
+    p.add_argument("--repeat", type=int, default=30, help="timed runs (interleaved rounds for lists)")
     p.add_argument("--import-rows", type=int, default=5000)
     p.add_argument("--load-seconds", type=float, default=60, help="length of the held load run")
     p.add_argument("--step-seconds", type=float, default=8, help="length of each step of the ladder")
@@ -43,7 +45,7 @@ def run(args) -> dict:
     from apps.talks.models import TalkRecord
     from apps.units.models import Unit
 
-    from . import guardian_compare, lists, load, operations, report
+    from . import guardian_compare, lists, load, operations, pages, report
     from .common import levels_for
 
     started = time.time()
@@ -62,6 +64,7 @@ def run(args) -> dict:
     figures, extra = [], {}
     list_figures, extra["plans"] = lists.measure(levels, args.repeat)
     figures += list_figures
+    figures += pages.measure(levels, args.repeat)
     figures += guardian_compare.measure(levels, args.repeat)
     figures += operations.measure(corps, args.repeat, args.import_rows)
     if not args.skip_load:

@@ -125,6 +125,37 @@ def _walk(ctx, rnd, status, levels, kind, start, users):
     return path, current, notice_end
 
 
+def _pick_subject(ctx, rnd, kind, squads):
+    """(person id, organisation, unit) of one nomination of ``kind``."""
+    person = org = None
+    if kind.code == "advanced_party_org":
+        branch_unit = ctx.ancestor(rnd.choice(squads), "station")
+        org, unit = ctx.orgs[branch_unit.pk], ctx.ancestor(branch_unit, "battalion")
+    elif kind.code == "advanced_party_group":
+        squad = rnd.choice(squads)
+        org, unit = ctx.orgs[squad.pk], ctx.ancestor(squad, "station")
+    else:
+        chosen = rnd.choice(ctx.people)
+        squad = ctx.by_id[chosen.unit_id]
+        unit = ctx.ancestor(squad, "station" if rnd.random() < 0.7 else "battalion")
+        person = chosen.id
+    return person, org, unit
+
+
+def _subject(ctx, rnd, kind, squads, year, live, *, counts: bool):
+    """A subject not already nominated for ``kind`` in ``year`` by a live nomination (the
+    database allows one: ``nomination_once_per_subject_*``); ``free`` is False when every
+    try collided (the caller then withdraws this one)."""
+    for _ in range(20):
+        person, org, unit = _pick_subject(ctx, rnd, kind, squads)
+        key = (kind.pk, year, person, getattr(org, "pk", org))
+        if not counts or key not in live:
+            if counts:
+                live.add(key)
+            return person, org, unit, True
+    return person, org, unit, False
+
+
 def create_nominations(ctx: Ctx) -> None:
     rnd = ctx.rng("nominations")
     kinds = {k.code: k for k in AwardKind.objects.all()}
@@ -133,26 +164,20 @@ def create_nominations(ctx: Ctx) -> None:
     ids = ctx.writer.reserve_ids(Nomination, n)
     squads = ctx.of_kind("squad")
     rows, decisions, objections = [], [], []
+    live = set()  # (kind, year, subject) of nominations not rejected or withdrawn: one each
     for pk in ids:
         status, kind = pick(rnd, STATUS_MIX), kinds[pick(rnd, AWARD_MIX)]
-        person = org = None
-        if kind.code == "advanced_party_org":
-            branch_unit = ctx.ancestor(rnd.choice(squads), "station")
-            org, unit = ctx.orgs[branch_unit.pk], ctx.ancestor(branch_unit, "battalion")
-        elif kind.code == "advanced_party_group":
-            squad = rnd.choice(squads)
-            org, unit = ctx.orgs[squad.pk], ctx.ancestor(squad, "station")
-        else:
-            person = rnd.choice(ctx.people)
-            squad = ctx.by_id[person.unit_id]
-            unit = ctx.ancestor(squad, "station" if rnd.random() < 0.7 else "battalion")
-            person = person.id
+        closed = status in (S.AWARDED, S.REJECTED, S.WITHDRAWN)
+        year = ctx.today.year - (1 if closed and rnd.random() < 0.6 else 0)
+        person, org, unit, free = _subject(
+            ctx, rnd, kind, squads, year, live, counts=status not in (S.REJECTED, S.WITHDRAWN)
+        )
+        if not free:
+            status, closed = S.WITHDRAWN, True
         levels = {
             "unit": unit.pk,
             "approval": [u.pk for u in approval_levels(ctx, unit, kind.approving_kind)],
         }
-        closed = status in (S.AWARDED, S.REJECTED, S.WITHDRAWN)
-        year = ctx.today.year - (1 if closed and rnd.random() < 0.6 else 0)
         if year < ctx.today.year:  # a finished case of last year
             start = ctx.now.replace(year=year, month=3, day=1) + datetime.timedelta(days=rnd.randint(0, 240))
         else:  # open cases end close to today

@@ -46,12 +46,14 @@ def test_the_bench_harness_runs_end_to_end_at_a_tiny_scale(tmp_path):
     written = json.loads(out.read_text())
     figures = written["figures"]
     assert figures == json.loads(json.dumps(result["figures"], default=str))
-    assert {f["section"] for f in figures} == {"lists", "guardian", "operations", "load"}
+    assert {f["section"] for f in figures} == {"lists", "pages", "guardian", "operations", "load"}
     missing = [(f["figure"], f["scope"]) for f in figures if f["value"] is None]
     assert not missing, missing
     lists = [f for f in figures if f["section"] == "lists"]
     assert {f["scope"] for f in lists} == {"station", "detachment", "corps", "root"}
-    assert len(lists) == 4 * 3 * 3  # levels x endpoints x (API, ORM page, raw SQL)
+    # levels x endpoints x (real / plain DRF, real / hand SQL, plain DRF floor, hand SQL floor)
+    assert len(lists) == 4 * 3 * 4
+    assert {f["figure"].split(" ")[0] for f in lists} == {"API", "plain", "hand"}
     assert all(f["queries"] for f in lists)
     targets = [f for f in figures if f["target"]]
     assert all(f["met"] in (True, False) for f in targets)
