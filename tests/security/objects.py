@@ -485,9 +485,13 @@ def _create_nominations(ctx):
 
 
 def _create_quotas(ctx):
+    from apps.units.models import Unit
     from tests.factories.commendations import kind
+    from tests.factories.units import make_unit
 
-    payload = {"unit": ctx.tree.station.pk, "award_kind": kind().pk, "year": 2000 + next(_n), "limit": 3}
+    # set by the level that allocates it: a station sets its squad's quota, never its own
+    squad = make_unit(Unit.objects.get(pk=ctx.tree.station.pk), "squad")
+    payload = {"unit": squad.pk, "award_kind": kind().pk, "year": 2000 + next(_n), "limit": 3}
     return payload, {"unit": "units.unit"}
 
 
@@ -557,9 +561,11 @@ def _create_evaluations(ctx):
 
 
 def _create_delegations(ctx):
-    from tests.factories.units import make_user
+    from tests.factories.units import user_with_role
 
-    return {"deputy": make_user().username, "starts_on": "2026-10-01", "ends_on": "2026-10-31"}, {}
+    # an eligible deputy sees nominations where the approver approves
+    deputy = user_with_role("viewer", ctx.tree.station)
+    return {"deputy": deputy.username, "starts_on": "2026-10-01", "ends_on": "2026-10-31"}, {}
 
 
 VALID_CREATE = {

@@ -28,6 +28,7 @@ from django.db import models
 from apps.core.admin import ScopedAdminMixin
 from apps.core.api.viewsets import ScopedViewSetMixin
 from apps.core.exports import XLSX_CONTENT_TYPE
+from apps.core.scoping import scope_unit_of
 from apps.units.models import Unit
 from orgportal.urls import router
 from tests.factories.units import make_unit
@@ -115,6 +116,9 @@ LEVELS = {
 CHANGE_RULES = {
     "talks/records": "only the talker or a reader of talk content edits a record",
 }
+#: in scope and holding ``change_``/``delete_``, yet decided by an authority rule of the table
+#: (``apps/access/authority.py``): a capped unit does not set its own quota
+AUTHORITY_WRITES = {"commendations/quotas": "quota.set"}
 #: query parameters an export needs to produce rows
 EXPORT_PARAMS = {
     ("evaluations/evaluations", "ranking-xlsx"): lambda obj: {"scheme": obj.scheme_id, "year": obj.year},
@@ -238,6 +242,8 @@ def check_own_writes(client, prefix, viewset, model, world, role, mine):
         if allowed and method == "delete":  # a successful delete must not take the shared object
             squad = make_unit(Unit.objects.get(pk=world.tree.station.pk), "squad")
             target = FACTORIES[opts.label_lower](squad, world)
+        if prefix in AUTHORITY_WRITES:
+            allowed = allowed and may(world.users[role], AUTHORITY_WRITES[prefix], scope_unit_of(target))
         url = f"/api/{prefix}/{target.pk}/"
         before = snapshot(target)
         response = client.patch(url, {}, format="json") if method == "patch" else client.delete(url)
