@@ -25,6 +25,7 @@ import pytest
 from django.contrib import admin
 from django.db import models
 
+from apps.access.authority import may
 from apps.core.admin import ScopedAdminMixin
 from apps.core.api.viewsets import ScopedViewSetMixin
 from apps.core.exports import XLSX_CONTENT_TYPE
