@@ -88,6 +88,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "orgportal.urls"
+# Pages that need a signed-in user send people to the workbench's own login (phone-first).
+LOGIN_URL = "workbench:login"
+LOGIN_REDIRECT_URL = "/"
 WSGI_APPLICATION = "orgportal.wsgi.application"
 
 TEMPLATES = [
