@@ -6,6 +6,7 @@ the import) runs once.
 """
 
 import datetime
+import signal
 from io import BytesIO
 
 import pytest
@@ -23,9 +24,12 @@ from orgportal.celery import app as celery_app
 from tests.factories.people import valid_id_number
 from tests.factories.units import user_with_role
 
-from .processes import Broker, redis_up, start_worker, stop, wait_for
+from .processes import Broker, base_env, redis_up, start, start_worker, stop, wait_for, worker_argv
 
 Status = ImportJob.Status
+
+
+BORN = datetime.date(1975, 1, 1)  # one birthday per row: the ID numbers' serial wraps at 1,000
 
 
 def roster_file(unit_code: str, count: int) -> ContentFile:
@@ -34,7 +38,19 @@ def roster_file(unit_code: str, count: int) -> ContentFile:
     sheet.append([title for _, title in COLUMNS])
     for i in range(count):
         sheet.append(
-            [f"测试{i}", "男", valid_id_number(), unit_code, "指战员", "战斗员", "消防士", "", "群众", "", ""]
+            [
+                f"测试{i}",
+                "男",
+                valid_id_number(birth=BORN + datetime.timedelta(days=i)),
+                unit_code,
+                "指战员",
+                "战斗员",
+                "消防士",
+                "",
+                "群众",
+                "",
+                "",
+            ]
         )
     buffer = BytesIO()
     book.save(buffer)
@@ -182,3 +198,38 @@ def test_an_import_delivered_twice_while_it_runs_is_imported_once(tree, tmp_path
     assert Person.objects.count() == rows
     assert log.read_text().count(f"'{Status.DONE.value}'") == 1
     assert JobClaim.objects.get(kind=IMPORT_JOBS.kind, object_id=job.pk).attempts == 1
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker shares the test database")
+def test_an_import_whose_worker_died_is_taken_over_long_before_the_visibility_timeout(tree, tmp_path):
+    broker = Broker.new()
+    if not redis_up(broker.url):
+        pytest.skip(f"no Redis at {broker.url}")
+    rows = 1500
+    job = make_job(tree, rows=rows)
+    # the message is not redelivered for an hour: only the expired claim brings the job back
+    settings_env = {"CELERY_VISIBILITY_TIMEOUT": "3600", "JOB_CLAIM_LEASE": "2", "JOB_REQUEUE_AFTER": "1"}
+    first = start_worker(broker, log=tmp_path / "first.log", **settings_env)
+    second = None
+    try:
+        broker.send(run_import_job, job.pk)
+        assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == Status.RUNNING, 60)
+        stop(first, signal.SIGKILL)  # mid-import: the claim is no longer renewed
+        assert ImportJob.objects.get(pk=job.pk).status == Status.RUNNING
+        second = start(
+            [*worker_argv(), "--beat", "--schedule", str(tmp_path / "beat-schedule")],
+            base_env(broker, JOB_REQUEUE_INTERVAL="1", CELERY_BEAT_LOCK_TIMEOUT="3", **settings_env),
+            tmp_path / "second.log",
+        )
+        assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == Status.DONE, 150), (
+            ImportJob.objects.filter(pk=job.pk).values("status", "errors")[0]
+        )
+    finally:
+        stop(first, signal.SIGKILL)
+        stop(second)
+        broker.clean()
+    assert Person.objects.count() == rows
+    assert JobClaim.objects.get(kind=IMPORT_JOBS.kind, object_id=job.pk).attempts == 2
+    assert "taking over the claim" in (tmp_path / "second.log").read_text()
