@@ -65,6 +65,7 @@ def test_a_worker_killed_mid_task_leaves_the_task_to_run_again_once(broker):
         assert Notification.objects.filter(body=token).count() == 1
     finally:
         stop(worker)
+        redis.Redis.from_url(broker.url).delete(f"probe-runs:{token}")
 
 
 def test_a_rolled_back_transaction_enqueues_nothing(broker):
