@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.html import format_html
 
 from apps.access.models import Grant
-from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin import ScopedModelAdmin, ScopedTabularInline, save_inline_formset
 from apps.core.admin_filters import UnitSubtreeFilter
 
 from . import services
@@ -155,16 +155,9 @@ class UnitAdmin(ScopedModelAdmin):
             raise ValidationError(str(exc)) from exc
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, Grant) and not instance.pk:
-                from apps.access.services import role_grant
-
-                role_grant(user=instance.user, unit=form.instance, role=instance.role, actor=request.user)
-        for deleted in formset.deleted_objects:
-            from apps.access.services import grant_revoke
-
-            grant_revoke(grant=deleted, actor=request.user)
+        # The grant rows go through the access services registered for Grant (no-escalation
+        # check, permission rows kept equal to the live grants); a duplicate is a form error.
+        save_inline_formset(request, formset)
 
     def delete_model(self, request, obj):
         services.unit_dissolve(unit=obj, actor=request.user)

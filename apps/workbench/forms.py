@@ -76,6 +76,12 @@ class ZeroReportNoteForm(forms.Form):
     note = forms.CharField(
         label="备注", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "weui-input"})
     )
+    reason = forms.CharField(
+        label="更正原因",
+        max_length=200,
+        required=False,  # asked for by the correction service when a report is already filed
+        widget=forms.TextInput(attrs={"class": "weui-input", "placeholder": "更正已报送的报告时必填"}),
+    )
 
 
 class TalkForm(forms.Form):

@@ -54,12 +54,12 @@ UNSCOPED_ENDPOINTS = {
 #: admin models that are not unit-scoped, and why
 UNSCOPED_ADMIN = {
     "auth.group": "superusers only (no role grants auth permissions)",
-    "auth.user": "superusers only",
+    "auth.user": "scoped by grants (apps/access/admin.py ScopedUserAdmin; tests/access/test_admin_matrix.py)",
     "authtoken.tokenproxy": "superusers only",
     "axes.accessattempt": "superusers only",
     "axes.accesslog": "superusers only",
     "axes.accessfailurelog": "superusers only",
-    "access.role": "reference data (HQ edits roles)",
+    "access.role": "global: superusers edit, access.view_role holders read (tests/access/test_admin_matrix.py)",
     "notifications.notification": "recipient-owned",
     "notifications.notificationpreference": "owned by the user it belongs to",
     "commendations.awardkind": "reference data",

@@ -92,3 +92,30 @@ def test_items_form_files_the_report_with_its_items(wb, login):
     assert response.status_code == 302
     report = ZeroReport.objects.get(unit=wb.tree.station)
     assert not report.nothing_to_report and report.items.get().description == "一人发热，已隔离观察"
+
+
+ITEM = {
+    "item-TOTAL_FORMS": "3",
+    "item-INITIAL_FORMS": "0",
+    "item-0-kind": "health",
+    "item-0-description": "一人发热，已隔离观察",
+    "item-0-people_affected": "1",
+}
+
+
+def test_correcting_a_filed_report_asks_for_a_reason_and_writes_nothing_without_it(wb, login):
+    client = login(wb.station_admin)
+    client.post(f"/reports/zero/{wb.tree.station.pk}/file/", HTTP_HX_REQUEST="true")
+    response = client.post(f"/reports/zero/{wb.tree.station.pk}/items/", ITEM)
+    assert response.status_code == 400 and "请填写更正原因" in response.content.decode()
+    assert ZeroReport.objects.get(unit=wb.tree.station).nothing_to_report
+
+
+def test_correcting_a_filed_report_keeps_the_first_filer_and_records_the_correction(wb, login):
+    client = login(wb.station_admin)
+    client.post(f"/reports/zero/{wb.tree.station.pk}/file/", HTTP_HX_REQUEST="true")
+    response = client.post(f"/reports/zero/{wb.tree.station.pk}/items/", {**ITEM, "reason": "漏报一人发热"})
+    assert response.status_code == 302
+    report = ZeroReport.objects.get(unit=wb.tree.station)
+    assert report.filed_by == wb.station_admin and report.items.get().description == "一人发热，已隔离观察"
+    assert report.corrections.get().reason == "漏报一人发热"

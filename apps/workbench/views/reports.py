@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.reports.services import zero_report_file
+from apps.reports.services import zero_report_correct, zero_report_file
 from apps.units.models import Unit
 
 from .. import selectors
@@ -93,13 +93,22 @@ def zero_items(request, unit_id):
             )
         else:
             try:
-                zero_report_file(
-                    unit=unit,
-                    report_date=timezone.localdate(),
-                    actor=request.user,
-                    items=items,
-                    note=note.cleaned_data["note"],
-                )
+                if status["report"] is not None:  # a filed report is corrected, never re-filed
+                    zero_report_correct(
+                        report=status["report"],
+                        actor=request.user,
+                        reason=note.cleaned_data["reason"],
+                        items=items,
+                        note=note.cleaned_data["note"],
+                    )
+                else:
+                    zero_report_file(
+                        unit=unit,
+                        report_date=timezone.localdate(),
+                        actor=request.user,
+                        items=items,
+                        note=note.cleaned_data["note"],
+                    )
             except ValidationError as exc:
                 apply_errors(note, exc)
             else:
