@@ -589,3 +589,8 @@ VALID_CREATE = {
     "reports/responsibilities": _create_responsibilities,
     "evaluations/evaluations": _create_evaluations,
 }
+
+# The operations app's create payloads live beside its tests (built through its services).
+from tests.operations.security_objects import OPERATIONS_VALID_CREATE  # noqa: E402
+
+VALID_CREATE.update(OPERATIONS_VALID_CREATE)
