@@ -23,6 +23,10 @@ NOT_AUDITED = {
     "units.unitmove",
     "evaluations.criterion",
     "evaluations.gradeband",
+    # an append-only read log, like talks.talkcontentaccess: it is itself the audit
+    "operations.reportcontentaccess",
+    # the coverage rows are written once, with the operation's history, and frozen at activation
+    "operations.coveredunit",
 }
 
 
