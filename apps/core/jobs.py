@@ -305,3 +305,15 @@ def requeue_stale(limit: int = 200) -> dict[str, int]:
             logger.warning("%s: re-queued %s job(s) left pending or abandoned", outbox.kind, count)
         sent[outbox.kind] = count
     return sent
+
+
+def send_or_log(task, *, args=(), **options) -> bool:
+    """Send ``task`` now; with the broker unreachable, log it and carry on (the caller's write
+    has committed; the work is a notice or a recomputation that a later edit or beat redoes),
+    instead of raising after the commit into a request that already succeeded."""
+    try:
+        task.apply_async(args=list(args), **options)
+    except BROKER_ERRORS as exc:
+        logger.warning("broker unreachable, %s not sent: %s", task.name, exc.__class__.__name__)
+        return False
+    return True

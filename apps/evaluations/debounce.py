@@ -40,9 +40,11 @@ class _Enqueue:
     def __call__(self):
         self.fired = True
         if cache.add(flag_key(*self.key), 1, timeout=FLAG_TTL):
+            from apps.core.jobs import send_or_log
+
             from .tasks import recompute_period
 
-            recompute_period.apply_async(args=list(self.key), countdown=DEBOUNCE_SECONDS)
+            send_or_log(recompute_period, args=self.key, countdown=DEBOUNCE_SECONDS)
 
 
 def _already_queued(key: tuple) -> bool:

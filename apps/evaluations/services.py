@@ -244,9 +244,11 @@ def evaluation_publish(*, evaluation: Evaluation, actor) -> Evaluation:
     evaluation = Evaluation.objects.get(pk=evaluation.pk)
     evaluation.save()  # a history row with the published figures
     if evaluation.person_id:
+        from apps.core.jobs import send_or_log
+
         from .tasks import notify_published
 
-        transaction.on_commit(lambda: notify_published.delay(evaluation.pk))
+        transaction.on_commit(lambda: send_or_log(notify_published, args=[evaluation.pk]))
     return evaluation
 
 

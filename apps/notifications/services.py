@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.jobs import send_or_log
+
 from .models import Notification, NotificationPreference
 
 
@@ -78,7 +80,7 @@ def notification_send(
     if _wants_email(recipient, category):
         from .tasks import email_notification
 
-        transaction.on_commit(lambda: email_notification.delay(notice.pk))
+        transaction.on_commit(lambda: send_or_log(email_notification, args=[notice.pk]))
     return notice
 
 
