@@ -61,6 +61,8 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
     form = NotificationPreferenceForm
     list_display = ["user", "email", "categories", "updated_at"]
+    list_filter = ["email"]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
 
     @admin.display(description="发送邮件的通知类别")
     def categories(self, obj):

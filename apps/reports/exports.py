@@ -7,6 +7,7 @@ with a fixed number of queries whatever the number of rows.
 from django.utils import timezone
 
 from apps.party.models import PartyOrganisation
+from apps.people.selectors import user_full_name
 
 RESPONSIBILITY_HEADERS = [
     "年度",
@@ -84,7 +85,7 @@ def group_weekly_rows(queryset):
             r.next_week_plan,
             r.members_state_of_mind,
             r.difficulties,
-            r.filed_by.get_full_name() or r.filed_by.username,
+            user_full_name(r.filed_by) or r.filed_by.username,
             r.filed_at,
         ]
         for r in reports

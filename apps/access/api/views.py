@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from apps.core.api.serializers import ScopedModelSerializer
 from apps.core.api.viewsets import ScopedViewSetMixin
+from apps.people.selectors import user_full_name
 
 from ..models import Grant, Role
 from ..services import token_revoke
@@ -75,7 +76,7 @@ class MeViewSet(viewsets.ViewSet):
             MeSerializer(
                 {
                     "username": user.username,
-                    "full_name": user.get_full_name(),
+                    "full_name": user_full_name(user),
                     "is_superuser": user.is_superuser,
                     "grants": grants,
                 }
