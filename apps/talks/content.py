@@ -10,12 +10,18 @@ The warning flag (``has_warning_signs``) is derived from the content, so it foll
 content: shown only where the content is readable (``warning_flag``).
 """
 
+import logging
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import BooleanField, Case, Q, Value, When
 
 from apps.access.authority import may
 from apps.core.scoping import permitted_condition
 
-from .models import TalkContentAccess, TalkRecord, shared_record_pks
+from .models import CONTENT_FIELDS, TalkContentAccess, TalkRecord, shared_record_pks
+
+logger = logging.getLogger("orgportal.talks")
+UNREADABLE = "（内容无法解密：加密密钥配置有误，请联系系统管理员）"
 
 
 def _active(user) -> bool:
@@ -110,4 +116,10 @@ def read_content(user, record: TalkRecord, channel: str) -> dict | None:
     if not can_read_content(user, record):
         return None
     log_reads(user, [record], channel)
-    return record.decrypted_content()
+    try:
+        return record.decrypted_content()
+    except ImproperlyConfigured:
+        # Wrong FIELD_ENCRYPTION_KEYS: /healthz says 503 and the start refuses it; a page
+        # already serving says why instead of failing with a 500 on every read.
+        logger.error("talk record %s: content does not decrypt with FIELD_ENCRYPTION_KEYS", record.pk)
+        return {name: UNREADABLE for name in CONTENT_FIELDS}
