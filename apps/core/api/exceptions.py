@@ -1,5 +1,8 @@
 """Service-layer errors become API errors: ValidationError → 400 with field messages; input the
-database refuses (DataError) → 400."""
+database refuses (DataError) → 400; a body that cannot be parsed (ParseError) → 400 with the
+same shape. Every 400 is an object of field → list of messages (the ``FieldErrors`` component
+of the schema, ``apps/core/api/schema.py``): messages that belong to no field are under
+``non_field_errors``."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
@@ -15,4 +18,12 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, exceptions.ParseError):
+        # A body that is not valid JSON (or form data): DRF answers {"detail": "JSON parse error
+        # - ..."}, which is not the documented 400 shape.
+        exc = exceptions.ValidationError({"non_field_errors": [f"请求内容无法解析：{exc.detail}"]})
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == 400 and isinstance(response.data, list):
+        # ``raise ValidationError("...")`` without a field gives a bare list.
+        response.data = {"non_field_errors": response.data}
+    return response

@@ -6,7 +6,13 @@ and so apply everywhere. This post-processing hook adds them once, from one plac
 401 (not signed in), 403 (signed in, not allowed), 404 on a detail URL (missing, or
 outside the caller's scope: the two look the same), and 400 with field messages where
 the operation takes input (a body, or query parameters that are validated).
+
+Paginated lists (a ``page`` query parameter) also answer 404 for a page past the end, and
+the pagination's bounds are written on its parameters (``page`` from 1, ``page_size`` from 1
+to ``StandardPagination.max_page_size``): outside them the answer is 400.
 """
+
+from apps.core.api.pagination import StandardPagination
 
 ERROR_COMPONENT = "ErrorDetail"
 FIELD_ERRORS_COMPONENT = "FieldErrors"
@@ -17,10 +23,25 @@ ERROR_SCHEMAS = {
         "properties": {"detail": {"type": "string", "description": "原因（中文）"}},
         "required": ["detail"],
     },
+    # A nested field answers its own field errors (an object), a nested list one per item.
     FIELD_ERRORS_COMPONENT: {
         "type": "object",
-        "description": "字段名 → 错误信息列表；与字段无关的错误在 non_field_errors 中。",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "description": "字段名 → 错误信息列表；与字段无关的错误在 non_field_errors 中；"
+        "嵌套字段给出其自身的字段错误（对象），嵌套列表逐项给出。",
+        "additionalProperties": {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "items": {
+                        "anyOf": [
+                            {"type": "string"},
+                            {"$ref": f"#/components/schemas/{FIELD_ERRORS_COMPONENT}"},
+                        ]
+                    },
+                },
+                {"$ref": f"#/components/schemas/{FIELD_ERRORS_COMPONENT}"},
+            ]
+        },
     },
 }
 DESCRIPTIONS = {
@@ -40,6 +61,17 @@ def _answer(code: str) -> dict:
     return {"description": DESCRIPTIONS[code], "content": {"application/json": {"schema": schema}}}
 
 
+def _bound_pagination(parameters: list) -> None:
+    for parameter in parameters:
+        if parameter.get("in") != "query" or "schema" not in parameter:
+            continue
+        if parameter.get("name") == StandardPagination.page_query_param:
+            parameter["schema"].setdefault("minimum", 1)
+        elif parameter.get("name") == StandardPagination.page_size_query_param:
+            parameter["schema"].setdefault("minimum", 1)
+            parameter["schema"].setdefault("maximum", StandardPagination.max_page_size)
+
+
 def document_error_responses(result, generator, request, public):
     """drf-spectacular POSTPROCESSING_HOOKS entry."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
@@ -48,8 +80,12 @@ def document_error_responses(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            _bound_pagination(operation.get("parameters", []))
+            paginated = any(
+                p.get("in") == "query" and p.get("name") == "page" for p in operation.get("parameters", [])
+            )
             codes = ["401", "403"]
-            if "{" in path:
+            if "{" in path or paginated:
                 codes.append("404")
             takes_input = "requestBody" in operation or any(
                 p.get("in") == "query" for p in operation.get("parameters", [])
