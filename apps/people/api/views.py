@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from apps.core.api.fast_lists import ValuesListMixin, date_repr, datetime_repr
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedViewSetMixin
 from apps.core.exports import workbook_response, xlsx_response
@@ -16,7 +17,7 @@ from apps.party.models import PartyOrganisation
 from apps.units.models import Unit
 
 from .. import imports, services
-from ..models import ImportJob, Person, PersonCategory, PoliticalStatus
+from ..models import ImportJob, Person, PersonCategory, PoliticalStatus, mask_id_number
 from ..selectors import id_number_condition, person_search_condition
 from .serializers import (
     ImportJobSerializer,
@@ -70,8 +71,19 @@ def with_pid_visibility(queryset, user):
     )
 
 
-class PersonViewSet(ScopedModelViewSet):
-    """People 人员 in the user's subtree; ID numbers masked without 'view personal data'."""
+def _labels(field_name: str) -> dict:
+    return {value: str(label) for value, label in Person._meta.get_field(field_name).flatchoices}
+
+
+CATEGORY_LABELS = _labels("category")
+STATUS_LABELS = _labels("political_status")
+
+
+class PersonViewSet(ValuesListMixin, ScopedModelViewSet):
+    """People 人员 in the user's subtree; ID numbers masked without 'view personal data'.
+
+    The list is served from ``.values()`` (``apps.core.api.fast_lists``); ``PersonSerializer``
+    stays the reference (every other action, the schema, and the byte-for-byte test)."""
 
     queryset = Person.objects.select_related("unit").order_by("unit__path", "name", "pk")
     lookup_value_regex = r"\d+"
@@ -88,8 +100,61 @@ class PersonViewSet(ScopedModelViewSet):
         "export": "view",
     }
 
+    list_values = (
+        "id",
+        "name",
+        "gender",
+        "birth_date",
+        "id_number",
+        "category",
+        "rank",
+        "position",
+        "phone",
+        "unit_id",
+        "unit__name",
+        "political_status",
+        "party_organisation_id",
+        "party_group_id",
+        "is_active",
+        "updated_at",
+        "pid_visible",
+    )
+
     def get_queryset(self):
         return with_pid_visibility(super().get_queryset(), self.request.user)
+
+    def list_rows(self, rows):
+        """What ``PersonSerializer`` sends for each row, in its field order."""
+        out = []
+        for row in rows:
+            id_number, phone = row["id_number"], row["phone"]
+            if not row["pid_visible"]:
+                id_number = mask_id_number(id_number)
+                phone = mask_id_number(phone) if phone else ""
+            category, status = row["category"], row["political_status"]
+            out.append(
+                {
+                    "id": row["id"],
+                    "name": row["name"],
+                    "gender": row["gender"],
+                    "birth_date": date_repr(row["birth_date"]),
+                    "id_number": id_number,
+                    "category": category,
+                    "category_display": CATEGORY_LABELS.get(category, category),
+                    "rank": row["rank"],
+                    "position": row["position"],
+                    "phone": phone,
+                    "unit": row["unit_id"],
+                    "unit_name": row["unit__name"],
+                    "political_status": status,
+                    "political_status_display": STATUS_LABELS.get(status, status),
+                    "party_organisation": row["party_organisation_id"],
+                    "party_group": row["party_group_id"],
+                    "is_active": row["is_active"],
+                    "updated_at": datetime_repr(row["updated_at"]),
+                }
+            )
+        return out
 
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request, *args, **kwargs):

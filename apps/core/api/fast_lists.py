@@ -1,0 +1,76 @@
+"""List pages serialised from ``.values()`` of the viewset's own queryset (issue 19, item 3).
+
+A ``ModelSerializer`` spends most of a list page's time per row on model machinery: model
+instances, prefetch bookkeeping, and ``get_*_display`` reached through ``inspect.signature``
+for every row. A viewset that mixes in ``ValuesListMixin`` serves its *list* action from the
+same scoped (``visible_to``), filtered, ordered and paginated queryset, narrowed with
+``.values()`` to the columns the page sends; ``list_rows`` turns those dicts into exactly the
+dicts the reference serializer (still the viewset's ``serializer_class``, used for every
+other action and for the schema) would have produced, key for key and in the same order, so
+that the response bytes do not change (``tests/core/test_list_bytes.py`` compares them).
+"""
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.response import Response
+
+# Reused, unbound DRF fields: the same formatting (time zone, ISO 8601, "Z" for UTC) as the
+# reference serializer's fields, without building a serializer per page.
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+
+
+def date_repr(value):
+    return _DATE.to_representation(value) if value else None
+
+
+def datetime_repr(value):
+    return _DATETIME.to_representation(value) if value else None
+
+
+class ValuesPage(QuerySet):
+    """``.values()`` of a list's queryset that *counts* like the queryset it came from.
+
+    The page reads the joined columns it sends (``unit__name``); a count of the values query
+    would keep those joins in its subquery (Django does not drop them with the select list),
+    so the count runs on the source queryset, with this one's ordering and limits (what the
+    paginator set: no ordering, capped at ``COUNT_CAP + 1``): the same ``COUNT`` as before."""
+
+    _source = None
+
+    @classmethod
+    def of(cls, queryset, fields):
+        rows = queryset.values(*fields)
+        page = cls(model=rows.model, query=rows.query, using=rows._db, hints=rows._hints)
+        page._iterable_class, page._fields, page._source = rows._iterable_class, rows._fields, queryset
+        return page
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._source = self._source
+        return clone
+
+    def count(self):
+        if self._result_cache is not None or self._source is None:
+            return super().count()
+        query = self._source.query.chain()
+        for name in ("order_by", "extra_order_by", "default_ordering", "low_mark", "high_mark"):
+            setattr(query, name, getattr(self.query, name))
+        return query.get_count(using=self.db)
+
+
+class ValuesListMixin:
+    #: the columns (and annotations) ``list_rows`` reads
+    list_values: tuple[str, ...] = ()
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = ValuesPage.of(queryset.prefetch_related(None), self.list_values)
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(self.list_rows(page))
+        return Response(self.list_rows(list(rows)))
+
+    def list_rows(self, rows):  # pragma: no cover - abstract
+        """The page's dicts, as the reference serializer renders its rows."""
+        raise NotImplementedError

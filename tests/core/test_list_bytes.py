@@ -1,0 +1,170 @@
+"""List pages served from ``.values()`` send the same bytes as the reference serializers
+(issue 19, item 3): on the demo corps, pages 1 and 3, page sizes 10 and 100, at headquarters,
+a detachment and a station, once with filters and search.
+
+The reference is the viewset itself with DRF's own ``list`` (model instances through the
+``ModelSerializer`` that stays the viewset's ``serializer_class``): same scope, filters,
+ordering and pagination, only the serialisation differs.
+
+``test_print_the_time_per_page`` measures both, interleaved round by round, and prints the
+figures (``pytest -s``); it never asserts a time.
+"""
+
+import statistics
+import time
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from rest_framework import mixins
+from rest_framework.test import APIRequestFactory, force_authenticate
+
+from apps.commendations.api.views import NominationViewSet
+from apps.core.demo import demo_load
+from apps.people.api.views import PersonViewSet
+
+pytestmark = pytest.mark.django_db
+
+
+class ReferencePersonViewSet(PersonViewSet):
+    def list(self, request, *args, **kwargs):
+        return mixins.ListModelMixin.list(self, request, *args, **kwargs)
+
+
+class ReferenceNominationViewSet(NominationViewSet):
+    def list(self, request, *args, **kwargs):
+        return mixins.ListModelMixin.list(self, request, *args, **kwargs)
+
+
+ENDPOINTS = {
+    "people": ("/api/people/", PersonViewSet, ReferencePersonViewSet),
+    "nominations": ("/api/commendations/nominations/", NominationViewSet, ReferenceNominationViewSet),
+}
+
+USERS = ["demo_hq", "demo_zunyi", "demo_huizhi"]
+
+FILTERED = {
+    "people": [
+        {"political_status": ["full_member", "probationary"], "search": "王"},
+        {"category": "gov_fulltime", "is_active": "true", "ordering": "-updated_at"},
+    ],
+    "nominations": [
+        {"status": "awarded", "search": "站"},
+        {"year": "2025", "ordering": "waiting_since"},
+        {"search": "王"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def demo_corps(django_db_setup, django_db_blocker):
+    """The demo corps, loaded once for this module and rolled back at the end."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield demo_load(seed=7)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_corps, db):
+    return demo_corps
+
+
+_factory = APIRequestFactory()
+
+
+def _get(viewset, path, user, params):
+    request = _factory.get(path, params)
+    force_authenticate(request, user=user)
+    response = viewset.as_view({"get": "list"})(request)
+    response.render()
+    return response
+
+
+def _both(endpoint, user, params):
+    path, fast, reference = ENDPOINTS[endpoint]
+    return _get(fast, path, user, params), _get(reference, path, user, params)
+
+
+def _assert_same(endpoint, user, params):
+    new, old = _both(endpoint, user, params)
+    assert new.status_code == old.status_code, (endpoint, user.username, params)
+    assert new.content == old.content, (endpoint, user.username, params)
+    return old
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize("username", USERS)
+def test_the_pages_are_byte_for_byte_the_reference_serializers(endpoint, username, demo):
+    user = demo["users"][username]
+    served = 0
+    for page_size in (10, 100):
+        for page in (1, 3):
+            response = _assert_same(endpoint, user, {"page": page, "page_size": page_size})
+            served += response.status_code == 200 and bool(response.data["results"])
+    assert served >= 1, "the demo gives this user nothing to compare"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_filtered_and_searched_pages_are_byte_for_byte_the_reference_serializers(endpoint, demo):
+    compared = 0
+    for username in ("demo_hq", "demo_huizhi"):
+        for params in FILTERED[endpoint]:
+            response = _assert_same(endpoint, demo["users"][username], {**params, "page_size": 100})
+            compared += len(response.data["results"])
+    assert compared > 0
+
+
+def test_every_kind_of_subject_and_support_is_on_a_compared_page(demo):
+    """The byte comparison covers the branches of the hand-written rows: people with and
+    without the full ID number, collective subjects, supporting links."""
+    hq = demo["users"]["demo_hq"]
+    nominations = _assert_same("nominations", hq, {"page_size": 200}).data["results"]
+    assert any(n["subject_person"] for n in nominations)
+    assert any(n["subject_unit"] or n["subject_organisation"] for n in nominations)
+    assert any(n["supporting_evaluations"] or n["earlier_awards"] for n in nominations)
+    people = _assert_same("people", hq, {"page_size": 200}).data["results"]
+    station = _assert_same("people", demo["users"]["demo_huizhi"], {"page_size": 200}).data["results"]
+    assert any("*" not in p["id_number"] for p in people)  # headquarters sees the numbers
+    assert station and all("*" in p["id_number"] for p in station)  # the station does not
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_the_served_list_costs_no_more_queries_than_the_reference(endpoint, demo):
+    user = demo["users"]["demo_hq"]
+    path, fast, reference = ENDPOINTS[endpoint]
+    counts = {}
+    for name, viewset in (("new", fast), ("reference", reference)):
+        _get(viewset, path, user, {"page_size": 100})
+        with CaptureQueriesContext(connection) as ctx:
+            _get(viewset, path, user, {"page_size": 100})
+        counts[name] = len(ctx.captured_queries)
+    assert counts["new"] <= counts["reference"], counts
+
+
+def test_print_the_time_per_page(demo):
+    """Before/after per page, in-process and interleaved; printed, never asserted."""
+    rounds = 30
+    for endpoint in ENDPOINTS:
+        for username in ("demo_hq", "demo_huizhi"):
+            user = demo["users"][username]
+            for page_size in (10, 100):
+                params = {"page_size": page_size}
+                times = {"new": [], "reference": []}
+                path, fast, reference = ENDPOINTS[endpoint]
+                for viewset in (fast, reference):  # warm up
+                    _get(viewset, path, user, params)
+                for _ in range(rounds):
+                    for name, viewset in (("new", fast), ("reference", reference)):
+                        start = time.perf_counter()
+                        _get(viewset, path, user, params)
+                        times[name].append(time.perf_counter() - start)
+                new, old = statistics.median(times["new"]), statistics.median(times["reference"])
+                print(
+                    f"\n{endpoint:12} {username:12} page_size={page_size:<3} "
+                    f"reference {old * 1000:6.2f} ms  values {new * 1000:6.2f} ms  ratio {new / old:4.2f}"
+                )
