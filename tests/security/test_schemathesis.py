@@ -88,6 +88,13 @@ EXCLUDED: dict[tuple[str, str], str] = {
         (f"GET /api/evaluations/evaluations/{path}/", "status_code_conformance"): PARAMETERS_UNDECLARED
         for path in ("ranking", "ranking-xlsx", "rollup", "distribution")
     },
+    ("GET /api/people/{id}/history/", "response_schema_conformance"): (
+        "defect: answers {units: [...], party: [...], status: [...]} but the schema declares a "
+        "Person; fix in apps/people/api/views.py: a PersonHistorySerializer(units="
+        "UnitMembershipSerializer(many=True), party=PartyMembershipSerializer(many=True), "
+        "status=StatusHistorySerializer(many=True)) and @extend_schema(responses="
+        "PersonHistorySerializer) on PersonViewSet.history"
+    ),
     ("POST /api/evaluations/honours/propose/", "status_code_conformance"): (
         "defect: answers 201 with the proposed honours, the schema declares 200; fix in "
         "apps/evaluations/api/views.py: @extend_schema(responses={201: HonourSerializer(many=True)})"
