@@ -10,6 +10,8 @@ ordering and pagination, only the serialisation differs.
 figures (``pytest -s``); it never asserts a time.
 """
 
+import json
+import os
 import statistics
 import time
 
@@ -20,6 +22,8 @@ from rest_framework import mixins
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from apps.commendations.api.views import NominationViewSet
+from apps.core.api.fast_lists import ValuesPage
+from apps.core.api.pagination import with_total_order
 from apps.core.demo import demo_load
 from apps.people.api.views import PersonViewSet
 
@@ -149,6 +153,7 @@ def test_the_served_list_costs_no_more_queries_than_the_reference(endpoint, demo
 def test_print_the_time_per_page(demo):
     """Before/after per page, in-process and interleaved; printed, never asserted."""
     rounds = 30
+    print(f"\nload average {os.getloadavg()}")
     for endpoint in ENDPOINTS:
         for username in ("demo_hq", "demo_huizhi"):
             user = demo["users"][username]
@@ -167,4 +172,52 @@ def test_print_the_time_per_page(demo):
                 print(
                     f"\n{endpoint:12} {username:12} page_size={page_size:<3} "
                     f"reference {old * 1000:6.2f} ms  values {new * 1000:6.2f} ms  ratio {new / old:4.2f}"
+                )
+
+
+def _list_view(viewset, path, user):
+    request = _factory.get(path)
+    force_authenticate(request, user=user)
+    view = viewset()
+    view.action_map, view.format_kwarg, view.args, view.kwargs = {"get": "list"}, None, (), {}
+    view.request = view.initialize_request(request)
+    return view
+
+
+def _page_through_the_serializer(view, queryset, size):
+    context = view.get_serializer_context()
+    return view.get_serializer_class()(list(queryset[:size]), many=True, context=context).data
+
+
+def _page_through_values(view, queryset, size):
+    return view.list_rows(list(ValuesPage.of(queryset.prefetch_related(None), view.list_values)[:size]))
+
+
+def test_print_the_time_to_fetch_and_serialise_one_page(demo):
+    """The page query and its serialisation alone (no request, count or grants): model
+    instances through the reference serializer against ``.values()`` through ``list_rows``."""
+    rounds = 30
+    for endpoint in ENDPOINTS:
+        path, fast, _ = ENDPOINTS[endpoint]
+        for username in ("demo_hq", "demo_huizhi"):
+            view = _list_view(fast, path, demo["users"][username])
+            queryset = with_total_order(view.get_queryset())
+            for size in (10, 100):
+                old = _page_through_the_serializer(view, queryset, size)
+                assert json.dumps(old) == json.dumps(_page_through_values(view, queryset, size))
+                times = {"new": [], "reference": []}
+                for _ in range(rounds):
+                    for name, run in (
+                        ("new", _page_through_values),
+                        ("reference", _page_through_the_serializer),
+                    ):
+                        start = time.perf_counter()
+                        run(view, queryset, size)
+                        times[name].append(time.perf_counter() - start)
+                before, after = statistics.median(times["reference"]), statistics.median(times["new"])
+                rows = max(len(old), 1)
+                print(
+                    f"\npage only {endpoint:12} {username:12} rows={rows:<3} "
+                    f"reference {before * 1000:6.2f} ms  values {after * 1000:6.2f} ms  "
+                    f"per row {before / rows * 1000:5.3f} -> {after / rows * 1000:5.3f} ms"
                 )
