@@ -40,3 +40,5 @@ urlpatterns = [
     *[path(f"{app}/", include(f"apps.{app}.urls")) for app in PROJECT_APPS if app != ROOT_APP],
     path("", include(f"apps.{ROOT_APP}.urls")),
 ]
+
+handler404 = "apps.core.views.page_not_found"

@@ -21,3 +21,12 @@ def healthz(request):
 @never_cache
 def livez(request):
     return JsonResponse({"status": "ok"})
+
+
+def page_not_found(request, exception):
+    """404: JSON under /api/ (the API's contract), the Chinese page everywhere else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到。"}, status=404, json_dumps_params={"ensure_ascii": False})
+    from django.views.defaults import page_not_found as html_page_not_found
+
+    return html_page_not_found(request, exception)

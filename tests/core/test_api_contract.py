@@ -54,3 +54,10 @@ def test_an_unknown_choice_in_a_documented_filter_is_a_400(db, api):
         if response.status_code != 400:
             ignored.append((path, name, response.status_code))
     assert not ignored, ignored
+
+
+def test_an_unknown_api_url_answers_json_404(tree, make_user_with_role, api):
+    response = api(make_user_with_role("unit_admin", tree.det)).get("/api/units/1.5e-07/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "未找到。"}
