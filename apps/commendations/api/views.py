@@ -1,6 +1,7 @@
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import IntegerField, Value
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -71,10 +72,26 @@ DETAIL_PREFETCH = [
 ]
 
 
-def _names(model, ids: set) -> dict:
-    """``{pk: name}`` for the ids (none: no query)."""
-    ids.discard(None)
-    return dict(model._base_manager.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+def _collective_names(rows) -> tuple[dict, dict]:
+    """``{pk: name}`` of the subject units and of the subject party organisations on the page:
+    one query for both (none when the page names no collective subject)."""
+    parts = []
+    for kind, model, column in (
+        (0, Unit, "subject_unit_id"),
+        (1, PartyOrganisation, "subject_organisation_id"),
+    ):
+        ids = {row[column] for row in rows} - {None}
+        if ids:
+            parts.append(
+                model._base_manager.filter(pk__in=ids)
+                .order_by()
+                .values_list(Value(kind, output_field=IntegerField()), "pk", "name")
+            )
+    names = ({}, {})
+    if parts:
+        for kind, pk, name in parts[0].union(*parts[1:], all=True):
+            names[kind][pk] = name
+    return names
 
 
 TRANSITIONS = {
@@ -129,7 +146,8 @@ class NominationViewSet(ValuesListMixin, ScopedModelViewSet):
         return NominationDetailSerializer if self.action == "retrieve" else NominationSerializer
 
     # The page joins what it names (award, person subject, drafter): as many joins as the
-    # select_related it replaces; collective subjects are read by primary key, as before.
+    # select_related it replaces; collective subjects are read by primary key, as before
+    # (both kinds in one query).
     list_values = (
         "id",
         "unit_id",
@@ -161,7 +179,7 @@ class NominationViewSet(ValuesListMixin, ScopedModelViewSet):
 
     def list_rows(self, rows):
         """What ``NominationSerializer`` sends for each row, in its field order: one query for
-        the page's supporting links, one per kind of collective subject on the page."""
+        the page's supporting links, one for the names of its collective subjects (if any)."""
         if not rows:
             return []
         supports = {row["id"]: ([], []) for row in rows}
@@ -174,8 +192,7 @@ class NominationViewSet(ValuesListMixin, ScopedModelViewSet):
                 supports[nomination][0].append(evaluation)
             if earlier:
                 supports[nomination][1].append(earlier)
-        units = _names(Unit, {row["subject_unit_id"] for row in rows})
-        organisations = _names(PartyOrganisation, {row["subject_organisation_id"] for row in rows})
+        units, organisations = _collective_names(rows)
         out = []
         for row in rows:
             if row["subject_person_id"] is not None:
