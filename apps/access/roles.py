@@ -25,10 +25,10 @@ ROLE_EDITS = ["access.add_role", "access.change_role", "access.delete_role"]
 #: confidential talk records and their read log are never hard-deleted by unit staff
 #: (``talk.delete`` is for superusers only)
 TALK_DELETES = ["talks.delete_talkrecord", "talks.delete_talkcontentaccess"]
-#: drafting a nomination is the secretary's work; the drafter then edits their own draft and
-#: its evidence (``apps.commendations.services.may_edit_evidence``), while other units' drafts
-#: stay with the drafting unit (no ``change_nomination``: the secretary reviews those)
-NOMINATION_DRAFTING = ["commendations.add_nomination"]
+#: drafting a nomination is the secretary's work: drafting, editing the unit's draft, its
+#: evidence and submitting it; the commendations services keep another unit's draft with
+#: that unit (``may_edit_evidence``, the drafting-unit rule), so a secretary reviews those
+NOMINATION_DRAFTING = ["commendations.add_nomination", "commendations.change_nomination"]
 #: what a station's staff do in a wartime operation, besides reading it
 OPERATION_ACTS = [
     "operations.activate_operation",
