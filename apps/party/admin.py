@@ -40,9 +40,15 @@ class PartyOrganisationAdmin(DeleteRefusalMixin, LiveUnitChoicesAdminMixin, Scop
             kwargs["fields"] = ["parent", *self.fields]
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
-            form.base_fields["parent"].queryset = PartyOrganisation.objects.visible_to(
-                request.user, "view"
-            ).open()
+            # A field of its own for this request: the declared ``parent`` field is shared by
+            # every form class built from PartyOrganisationAddForm, so setting its queryset
+            # would hand one user's choices to another request.
+            parent = forms.ModelChoiceField(
+                queryset=PartyOrganisation.objects.visible_to(request.user, "view").open(),
+                required=False,
+                label="上级党组织",
+            )
+            form = type(form.__name__, (form,), {"parent": parent})
         return form
 
     def get_fields(self, request, obj=None):

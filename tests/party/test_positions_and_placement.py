@@ -223,3 +223,20 @@ def test_an_organisation_out_of_scope_cannot_be_deleted(tree, api):
         == 404
     )
     assert PartyOrganisation.objects.filter(pk=other.pk).exists()
+
+
+def test_the_add_page_offers_each_user_only_their_own_parent_organisations_one_after_another(tree, client):
+    from apps.party.admin import PartyOrganisationAddForm
+    from tests.factories.people import make_org
+    from tests.factories.units import user_with_role
+
+    mine, theirs = make_org(tree.station, name="甲站党支部X"), make_org(tree.station3, name="丙站党支部X")
+    first, second = (
+        user_with_role("unit_admin", tree.det2, "det2_admin"),
+        user_with_role("unit_admin", tree.bat, "bat_admin"),
+    )
+    for user, shown, hidden in ((first, theirs, mine), (second, mine, theirs)):
+        client.force_login(user)
+        page = client.get("/admin/party/partyorganisation/add/").content.decode()
+        assert shown.name in page and hidden.name not in page
+    assert not PartyOrganisationAddForm.base_fields["parent"].queryset.exists()  # shared field untouched
