@@ -1,6 +1,8 @@
 """Workbench forms. Choices that depend on the user are given to each form *instance*
 (``__init__`` arguments): nothing per-request is ever stored on a form class or field."""
 
+import datetime
+
 from django import forms
 from django.utils import timezone
 
@@ -227,6 +229,62 @@ class NominationForm(forms.Form):
         if year and year > timezone.localdate().year + 1:
             self.add_error("year", "年度不能晚于明年。")
         return data
+
+
+def week_monday(day: datetime.date) -> datetime.date:
+    """The Monday of the week ``day`` lies in (weekly reports are filed per Monday)."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+class WeeklyReportForm(forms.Form):
+    """This week's party-group report 党小组周报: the group (the user's own, chosen by name) and
+    the week (this week's Monday) filled in; what the group did, its members' state of mind,
+    difficulties and next week's plan."""
+
+    group = forms.ModelChoiceField(
+        label="党小组",
+        queryset=None,
+        empty_label="请选择党小组",
+        widget=forms.Select(attrs={"class": "weui-select"}),
+        error_messages={
+            "required": "请选择党小组。",
+            "invalid_choice": "请从列表中选择本单位的党小组。",
+        },
+    )
+    week_start = forms.DateField(
+        label="周（周一）",
+        widget=DATE_INPUT,
+        error_messages={"required": "请填写该周的周一日期。", "invalid": "请填写正确的日期。"},
+    )
+    work_done = forms.CharField(
+        label="本周工作",
+        max_length=4000,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        error_messages={"required": "请填写本周工作。"},
+    )
+    members_state_of_mind = forms.CharField(
+        label="党员思想状况", max_length=4000, required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    difficulties = forms.CharField(
+        label="困难问题", max_length=4000, required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    next_week_plan = forms.CharField(
+        label="下周计划", max_length=4000, required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups
+        self.fields["week_start"].initial = week_monday(timezone.localdate())
+
+    def clean_week_start(self):
+        week = self.cleaned_data["week_start"]
+        this_week = week_monday(timezone.localdate())
+        if week > this_week:
+            raise forms.ValidationError("不能填报以后几周的周报。")
+        if week.weekday() != 0:
+            raise forms.ValidationError(f"请填写该周的周一日期（本周为 {this_week:%Y-%m-%d}）。")
+        return week
 
 
 class DecisionForm(forms.Form):

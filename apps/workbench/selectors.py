@@ -78,11 +78,7 @@ def station_card(user, unit: Unit, now=None) -> dict:
         .order_by("due_date", "pk")[:20]
     )
     monday = today - datetime.timedelta(days=today.weekday())
-    groups = list(
-        PartyOrganisation.objects.visible_to(user, "view")
-        .filter(kind="party_group", unit__path__startswith=unit.path, closed_on__isnull=True)
-        .order_by("path")[:20]
-    )
+    groups = list(weekly_groups(user, [unit])[:20])
     filed = {
         r.group_id: r
         for r in GroupWeeklyReport.objects.visible_to(user, "view")
@@ -111,6 +107,32 @@ def station_card(user, unit: Unit, now=None) -> dict:
         "groups": [{"group": g, "report": filed.get(g.pk)} for g in groups],
         "meeting": meeting,
     }
+
+
+def weekly_groups(user, units: list[Unit]):
+    """The open party groups under ``units`` the user sees: the groups whose weekly report
+    the station's staff file (the service checks the filing permission)."""
+    from django.db.models import Q
+
+    where = Q(pk__in=[])
+    for unit in units:
+        where |= Q(unit__path__startswith=unit.path)
+    return (
+        PartyOrganisation.objects.visible_to(user, "view")
+        .filter(where, kind="party_group", closed_on__isnull=True)
+        .select_related("unit")
+        .order_by("path")
+    )
+
+
+def weekly_report_of(user, group_id: int, week_start: datetime.date) -> GroupWeeklyReport | None:
+    """The group's report for the week, if filed and visible to the user."""
+    return (
+        GroupWeeklyReport.objects.visible_to(user, "view")
+        .filter(group_id=group_id, week_start=week_start)
+        .select_related("group", "filed_by")
+        .first()
+    )
 
 
 def talks_to_read(user, units: list[Unit], limit: int = 10) -> list:

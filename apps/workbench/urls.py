@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/zero/<int:unit_id>/confirm/", reports.zero_confirm, name="zero-confirm"),
     path("reports/zero/<int:unit_id>/file/", reports.zero_file, name="zero-file"),
     path("reports/zero/<int:unit_id>/items/", reports.zero_items, name="zero-items"),
+    path("reports/weekly/new/", reports.weekly_new, name="weekly-new"),
     path("talks/new/", talks.talk_new, name="talk-new"),
     path("talks/people/", talks.people_search, name="talk-people"),
     path("talks/owners/", talks.followup_owners_fragment, name="talk-owners"),

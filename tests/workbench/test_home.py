@@ -35,7 +35,7 @@ def test_station_admin_sees_the_station_day_and_not_another_unit(wb, login):
     for name in ("张三", "李四", "王五"):
         assert name in text  # not yet talked with this period, each with 记录谈话
     assert text.count("记录谈话") >= 3
-    assert "甲站一班党小组" in text and "未汇报" in text
+    assert "甲站一班党小组" in text and "未报送，去填写" in text
     assert "赵丙" not in text and "丙站" not in text
     assert 'id="board' not in text and 'id="inbox-section"' not in text
 

@@ -1,17 +1,19 @@
-"""Today's zero-report: one tap to confirm, one tap to file; "有情况" opens the items."""
+"""Today's zero-report: one tap to confirm, one tap to file; "有情况" opens the items. This
+week's party-group report on one form."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.reports.services import zero_report_correct, zero_report_file
+from apps.reports.models import GroupWeeklyReport
+from apps.reports.services import weekly_report_create, zero_report_correct, zero_report_file
 from apps.units.models import Unit
 
 from .. import selectors
-from ..forms import ZeroReportItemFormSet, ZeroReportNoteForm
+from ..forms import WeeklyReportForm, ZeroReportItemFormSet, ZeroReportNoteForm, week_monday
 from .common import apply_errors, page, requires, sections
 
 
@@ -119,4 +121,63 @@ def zero_items(request, unit_id):
         "workbench/zero_items.html",
         {"unit": unit, "zero": status, "formset": formset, "note_form": note},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("station")
+def weekly_new(request):
+    """This week's party-group report 党小组周报: group and week filled in, filed through
+    ``reports.services.weekly_report_create``; htmx swaps the form for "已报送 08:12"."""
+    user = request.user
+    groups = selectors.weekly_groups(user, sections(request).station)
+    initial = {}
+    raw = request.GET.get("group", "")
+    if raw:
+        group = groups.filter(pk=raw).first() if raw.isdigit() else None
+        if group is None:
+            raise Http404  # another unit's group looks like a missing one
+        initial["group"] = group.pk
+    else:
+        only = list(groups[:2])
+        if len(only) == 1:
+            initial["group"] = only[0].pk
+    data = request.POST if request.method == "POST" else None
+    form = WeeklyReportForm(data, groups=groups, initial=initial)
+    if data is not None and form.is_valid():
+        d = form.cleaned_data
+        report = GroupWeeklyReport(
+            group=d["group"],
+            week_start=d["week_start"],
+            work_done=d["work_done"].strip(),
+            members_state_of_mind=d["members_state_of_mind"].strip(),
+            difficulties=d["difficulties"].strip(),
+            next_week_plan=d["next_week_plan"].strip(),
+        )
+        try:
+            report = weekly_report_create(instance=report, actor=user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except PermissionDenied:
+            form.add_error("group", "您无权为该党小组填报周报，请联系本单位管理员。")
+        else:
+            done = f"{report.group.name}周报已报送（{timezone.localtime(report.filed_at):%H:%M}）。"
+            if request.htmx:
+                return page(
+                    request,
+                    "workbench/weekly_new.html",
+                    {"report": report},
+                    fragment="workbench/_weekly_done.html",
+                )
+            messages.success(request, done)
+            return redirect("workbench:home")
+    group_id = str(form["group"].value() or "")
+    week = (getattr(form, "cleaned_data", None) or {}).get("week_start") or week_monday(timezone.localdate())
+    filed = selectors.weekly_report_of(user, int(group_id), week) if group_id.isdigit() else None
+    return page(
+        request,
+        "workbench/weekly_new.html",
+        {"form": form, "filed": filed},
+        fragment="workbench/_weekly_form.html",
+        # htmx swaps only 2xx answers: the form comes back with its messages either way
+        status=400 if data is not None and not request.htmx else 200,
     )
