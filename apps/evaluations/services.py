@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Window
+from django.db.models import F, ProtectedError, Window
 from django.db.models.functions import Length, Rank, Substr
 from django.utils import timezone
 
@@ -24,10 +24,12 @@ from .models import (
     Criterion,
     Evaluation,
     EvaluationStatus,
+    GradeBand,
     GroupHonour,
     HonourStatus,
     PeriodKind,
     Scheme,
+    SchemeEvaluator,
     Score,
     SubjectKind,
 )
@@ -424,42 +426,93 @@ _register()
 
 
 # --- reference data: schemes and their criteria, bands and evaluator roles --------------
+#
+# Schemes are shared by every corps: changing one changes what every unit is evaluated by.
+# So the ``scheme.manage`` authority (apps/access/authority.py) is asked of the root of the
+# tree: HQ at the bureau, or a superuser. A corps administrator reads them and uses them.
 
-REFERENCE_LEVELS = ("bureau", "corps")
-
-
-def scheme_may_edit(*, actor, action: str) -> bool:
-    """Schemes are shared by the whole service: only holders of ``<action>_scheme`` on a corps
-    or the bureau (or superusers) add, change or delete them."""
-    from apps.core.scoping import permission_grants
-
-    if actor.is_superuser:
-        return True
-    return (
-        permission_grants(actor, "evaluations", f"{action}_scheme")
-        .filter(content_object__kind__in=REFERENCE_LEVELS)
-        .exists()
-    )
+SCHEME_IN_USE = "该考核方案已有考核记录，不能删除；请改为停用。"
+#: fields an evaluation depends on: fixed once a scheme has evaluations
+SCHEME_FIXED_WHEN_USED = {"code": "代码", "subject_kind": "考核对象", "period_kind": "考核周期"}
 
 
-def _require_reference_editor(actor, action: str) -> None:
-    if not scheme_may_edit(actor=actor, action=action):
-        raise PermissionDenied("考核方案为全局参考数据，只有总队及以上的管理员可以修改。")
+def scheme_may_manage(*, actor) -> bool:
+    """Whether ``actor`` may add, change or delete schemes: ``scheme.manage`` on every root
+    of the unit tree (in practice the one bureau: ``may_everywhere``), or a superuser."""
+    from apps.access.authority import may_everywhere
+
+    return may_everywhere(actor, "scheme.manage")
+
+
+def _require_scheme_manager(actor) -> None:
+    if not scheme_may_manage(actor=actor):
+        raise PermissionDenied("考核方案为全局参考数据，只有消防救援局（总部）管理员或系统管理员可以修改。")
+
+
+def _scheme_in_use(scheme_id) -> bool:
+    return scheme_id is not None and Evaluation.objects.filter(scheme_id=scheme_id).exists()
+
+
+def _replace_bands(scheme: Scheme, bands: list[dict]) -> None:
+    labels = [b["label"] for b in bands]
+    if len(labels) != len(set(labels)):
+        raise ValidationError({"bands": "等次名称不能重复。"})
+    scheme.bands.all().delete()
+    for band in bands:
+        GradeBand(scheme=scheme, label=band["label"], min_total=band["min_total"]).save()
+
+
+def _replace_evaluator_roles(scheme: Scheme, evaluator_roles: list[dict]) -> None:
+    roles = [r["role"].pk for r in evaluator_roles]
+    if len(roles) != len(set(roles)):
+        raise ValidationError({"evaluator_roles": "评价人角色不能重复。"})
+    scheme.evaluator_roles.all().delete()
+    for row in evaluator_roles:
+        SchemeEvaluator(scheme=scheme, role=row["role"], weight=row["weight"]).save()
 
 
 @transaction.atomic
-def scheme_save(*, instance: Scheme, actor) -> Scheme:
-    """Create or change a scheme (reference data), with the actor in its history."""
-    _require_reference_editor(actor, "change" if instance.pk else "add")
+def scheme_save(*, instance: Scheme, actor, m2m: dict | None = None, related: dict | None = None) -> Scheme:
+    """Create or change a scheme (reference data), with the actor in its history.
+
+    ``related`` may carry ``bands`` (label, min_total) and ``evaluator_roles`` (role,
+    weight): given, they replace the scheme's rows as a whole. Once evaluations use the
+    scheme its code, subject kind and period kind stay as they are (evaluations depend on
+    them); refused as a whole, nothing written."""
+    _require_scheme_manager(actor)
+    related = dict(related or {})
+    if instance.pk:
+        stored = Scheme.objects.select_for_update().get(pk=instance.pk)
+        if _scheme_in_use(stored.pk):
+            changed = {
+                field: label
+                for field, label in SCHEME_FIXED_WHEN_USED.items()
+                if getattr(stored, field) != getattr(instance, field)
+            }
+            if changed:
+                raise ValidationError(
+                    {
+                        field: f"该考核方案已有考核记录，不能更改{label}；请新建方案。"
+                        for field, label in changed.items()
+                    }
+                )
     instance._history_user = actor
     instance.save()
+    if "bands" in related:
+        _replace_bands(instance, related.pop("bands"))
+    if "evaluator_roles" in related:
+        _replace_evaluator_roles(instance, related.pop("evaluator_roles"))
+    if related or m2m:
+        raise ValidationError(
+            {"non_field_errors": "不支持的字段：" + "、".join(sorted({*related, *(m2m or {})}))}
+        )
     return instance
 
 
 @transaction.atomic
 def scheme_part_save(*, instance, actor):
     """Create or change a criterion, grade band or evaluator role of a scheme."""
-    _require_reference_editor(actor, "change")
+    _require_scheme_manager(actor)
     if (
         isinstance(instance, Criterion)
         and instance.parent_id
@@ -472,15 +525,45 @@ def scheme_part_save(*, instance, actor):
 
 @transaction.atomic
 def scheme_part_delete(*, instance, actor) -> None:
-    _require_reference_editor(actor, "change")
+    """Delete a criterion, grade band or evaluator role; a criterion with scores stays."""
+    _require_scheme_manager(actor)
+    if (
+        isinstance(instance, Criterion)
+        and Score.objects.filter(criterion__in=_with_children(instance)).exists()
+    ):
+        raise ValidationError({"criteria": f"指标“{instance.name}”已有评分，不能删除。"})
     instance.delete()
+
+
+def _with_children(criterion: Criterion) -> list[int]:
+    ids, frontier = [criterion.pk], [criterion.pk]
+    while frontier:
+        frontier = list(Criterion.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids += frontier
+    return ids
 
 
 @transaction.atomic
 def scheme_delete(*, instance: Scheme, actor) -> None:
-    """Delete a scheme nobody has used; one with evaluations is deactivated instead."""
-    _require_reference_editor(actor, "delete")
-    if Evaluation.objects.filter(scheme=instance).exists():
-        raise ValidationError({"scheme": "该考核方案已有考核记录，不能删除；请改为停用。"})
-    instance._history_user = actor
-    instance.delete()
+    """Delete a scheme nobody has used; one with evaluations is refused (deactivate it)."""
+    _require_scheme_manager(actor)
+    stored = Scheme.objects.select_for_update().filter(pk=instance.pk).first()
+    if stored is None:
+        return
+    # Re-checked under the row lock: an evaluation opened meanwhile keeps its scheme.
+    if _scheme_in_use(stored.pk):
+        raise ValidationError({"scheme": SCHEME_IN_USE})
+    stored._history_user = actor
+    try:
+        stored.delete()
+    except ProtectedError:
+        raise ValidationError({"scheme": SCHEME_IN_USE}) from None
+
+
+def _register_schemes() -> None:
+    from apps.core.writes import register_writes
+
+    register_writes(Scheme, create=scheme_save, update=scheme_save, delete=scheme_delete)
+
+
+_register_schemes()

@@ -111,14 +111,17 @@ def test_publish_action_and_ranking_export(client, tree, hq, scheme, django_capt
     assert rows[1][4] == 100.0
 
 
-def test_reference_schemes_are_read_only_below_corps_level(client, tree):
+def test_reference_schemes_are_read_only_below_the_bureau(client, tree):
     annual = Scheme.objects.get(code="annual")
     client.force_login(user_with_role("unit_admin", tree.station))
     response = client.post(f"/admin/evaluations/scheme/{annual.pk}/change/", {"name": "改名"})
     assert response.status_code in (302, 403) or "改名" not in response.content.decode()
     annual.refresh_from_db()
     assert annual.name == "年度考核"
+    # a corps shares the schemes with every other corps: it reads them, it does not edit them
     client.force_login(user_with_role("hq_admin", tree.corps))
+    assert client.get("/admin/evaluations/scheme/add/").status_code == 403
+    client.force_login(user_with_role("hq_admin", tree.root))
     assert client.get(f"/admin/evaluations/scheme/{annual.pk}/change/").status_code == 200
     assert client.get("/admin/evaluations/scheme/add/").status_code == 200
 

@@ -89,10 +89,10 @@ def test_a_detachment_admin_cannot_add_a_scheme_in_the_admin_nor_through_the_ser
     assert not Scheme.objects.filter(code="x-1").exists()
 
 
-def test_a_corps_admin_adds_a_scheme_through_the_service_with_history(tree, client):
+def test_a_bureau_admin_adds_a_scheme_through_the_service_with_history(tree, client):
     from apps.evaluations.models import Scheme
 
-    user = user_with_role("hq_admin", tree.corps)
+    user = user_with_role("hq_admin", tree.root)
     client.force_login(user)
     payload = {
         "code": "corps-new",

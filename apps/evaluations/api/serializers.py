@@ -1,8 +1,11 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
+from apps.access.models import Role
 from apps.core.api.serializers import ScopedModelSerializer
 
-from ..models import Criterion, Evaluation, GradeBand, GroupHonour, Scheme, Score
+from ..models import Criterion, Evaluation, GradeBand, GroupHonour, Scheme, SchemeEvaluator, Score
 
 
 class CriterionSerializer(serializers.ModelSerializer):
@@ -15,11 +18,27 @@ class GradeBandSerializer(serializers.ModelSerializer):
     class Meta:
         model = GradeBand
         fields = ["label", "min_total"]
+        extra_kwargs = {"min_total": {"min_value": Decimal("0"), "max_value": Decimal("100")}}
+
+
+class SchemeEvaluatorSerializer(serializers.ModelSerializer):
+    role = serializers.SlugRelatedField(
+        slug_field="code", queryset=Role.objects.all(), help_text="角色代码，如 secretary"
+    )
+
+    class Meta:
+        model = SchemeEvaluator
+        fields = ["role", "weight"]
+        extra_kwargs = {"weight": {"max_value": Decimal("100")}}
 
 
 class SchemeSerializer(serializers.ModelSerializer):
+    """A scheme with its criteria (read here, written in the admin) and, written as a whole
+    when given, its grade bands and evaluator roles."""
+
     criteria = CriterionSerializer(many=True, read_only=True)
-    bands = GradeBandSerializer(many=True, read_only=True)
+    bands = GradeBandSerializer(many=True, required=False)
+    evaluator_roles = SchemeEvaluatorSerializer(many=True, required=False)
 
     class Meta:
         model = Scheme
@@ -35,7 +54,21 @@ class SchemeSerializer(serializers.ModelSerializer):
             "is_active",
             "criteria",
             "bands",
+            "evaluator_roles",
         ]
+        extra_kwargs = {"honour_top_n": {"min_value": 1, "max_value": 20}}
+
+    def validate_bands(self, bands):
+        labels = [b["label"] for b in bands]
+        if len(labels) != len(set(labels)):
+            raise serializers.ValidationError("等次名称不能重复。")
+        return bands
+
+    def validate_evaluator_roles(self, rows):
+        roles = [r["role"].pk for r in rows]
+        if len(roles) != len(set(roles)):
+            raise serializers.ValidationError("评价人角色不能重复。")
+        return rows
 
 
 class ScoreSerializer(serializers.ModelSerializer):
@@ -150,3 +183,21 @@ class GroupHonourSerializer(ScopedModelSerializer):
 class ProposeSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     top_n = serializers.IntegerField(min_value=1, max_value=20, required=False)
+
+
+class RollupRowSerializer(serializers.Serializer):
+    """逐级汇总: one direct child unit of the asked unit."""
+
+    unit_id = serializers.IntegerField()
+    unit_name = serializers.CharField()
+    subjects = serializers.IntegerField(help_text="考核对象数")
+    mean_total = serializers.FloatField(allow_null=True, help_text="平均总分；无考核对象时为空")
+
+
+class DistributionRowSerializer(serializers.Serializer):
+    """等次分布: one direct child unit of the asked unit."""
+
+    unit_id = serializers.IntegerField()
+    unit_name = serializers.CharField()
+    grades = serializers.DictField(child=serializers.IntegerField(), help_text="等次 → 人数（已发布）")
+    mean_total = serializers.FloatField(allow_null=True, help_text="平均总分；无已发布结果时为空")

@@ -1,14 +1,17 @@
 import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
-from apps.core.exports import xlsx_response
+from apps.core.exports import XLSX_CONTENT_TYPE, xlsx_response
 from apps.party.models import PartyOrganisation
 from apps.people.models import Person
 from apps.units.choices import live_units
@@ -18,11 +21,13 @@ from .. import selectors, services
 from ..models import Evaluation, EvaluationStatus, GroupHonour, Scheme, SubjectKind
 from .serializers import (
     CorrectionSerializer,
+    DistributionRowSerializer,
     EvaluationCreateSerializer,
     EvaluationDetailSerializer,
     EvaluationSerializer,
     GroupHonourSerializer,
     ProposeSerializer,
+    RollupRowSerializer,
     SchemeSerializer,
     ScoreSheetSerializer,
     SurveyTallySerializer,
@@ -36,13 +41,66 @@ SUBJECT_MODELS = {
 }
 
 
-class SchemeViewSet(viewsets.ReadOnlyModelViewSet):
-    """考核方案 (reference data, the same for everyone)."""
+class SchemePermission(BasePermission):
+    """Reading: anyone signed in who may read evaluations somewhere. Writing: the
+    ``scheme.manage`` authority at the root of the tree (``services.scheme_may_manage``,
+    asked again by the services)."""
 
-    queryset = Scheme.objects.prefetch_related("criteria", "bands").order_by("code")
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            return user.has_perm("evaluations.view_scheme")
+        if not services.scheme_may_manage(actor=user):
+            raise PermissionDenied(SCHEME_MANAGERS_ONLY)
+        return True
+
+
+SCHEME_MANAGERS_ONLY = "考核方案为全局参考数据，只有消防救援局（总部）管理员或系统管理员可以修改。"
+
+
+class SchemeViewSet(viewsets.ModelViewSet):
+    """考核方案 (reference data, the same for everyone): read by everyone who uses
+    evaluations; created, changed and deleted through the services by HQ at the bureau."""
+
+    queryset = Scheme.objects.prefetch_related("criteria", "bands", "evaluator_roles__role").order_by("code")
     serializer_class = SchemeSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [SchemePermission]
     pagination_class = None
+
+    def perform_create(self, serializer):
+        serializer.instance = self._write(Scheme(), serializer)
+
+    def perform_update(self, serializer):
+        serializer.instance = self._write(serializer.instance, serializer)
+
+    def _write(self, instance, serializer):
+        data = dict(serializer.validated_data)
+        related = {name: data.pop(name) for name in ("bands", "evaluator_roles") if name in data}
+        for name, value in data.items():
+            setattr(instance, name, value)
+        return services.scheme_save(instance=instance, actor=self.request.user, related=related)
+
+    @extend_schema(
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="该考核方案已有考核记录，不能删除（请改为停用）；未删除任何数据",
+            ),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        services.scheme_delete(instance=instance, actor=self.request.user)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoPermissionDenied):  # keep the service's Chinese reason
+            exc = PermissionDenied(str(exc) or None)
+        return super().handle_exception(exc)
 
 
 class EvaluationFilter(django_filters.FilterSet):
@@ -57,6 +115,44 @@ class EvaluationFilter(django_filters.FilterSet):
     class Meta:
         model = Evaluation
         fields = ["unit", "scheme", "scheme_code", "year", "period_number", "status", "grade"]
+
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+PERIOD_LABEL_MAX = 60
+ID_BOUNDS = (1, 2**31 - 1)
+
+
+def ranking_parameters(*, unit_required: bool) -> list[OpenApiParameter]:
+    """The query of the ranking, its export, the roll-up and the grade distribution:
+    without ``scheme`` and ``year`` (or ``unit`` where it is required), or with a value
+    outside these bounds, the answer is 400 with the field's message."""
+    an_id = {"type": "integer", "minimum": ID_BOUNDS[0], "maximum": ID_BOUNDS[1]}
+    return [
+        OpenApiParameter("scheme", an_id, required=True, description="考核方案 ID"),
+        OpenApiParameter(
+            "year",
+            {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+            required=True,
+            description="年度",
+        ),
+        OpenApiParameter(
+            "period_number",
+            {"type": "integer", "enum": list(range(13)), "default": 0},
+            description="期次：季度 1–4，月份 1–12；年度及专项为 0",
+        ),
+        OpenApiParameter(
+            "period_label",
+            {"type": "string", "maxLength": PERIOD_LABEL_MAX},
+            description="专项名称（战时/专项任务考核）",
+        ),
+        OpenApiParameter(
+            "unit",
+            an_id,
+            required=unit_required,
+            description="单位 ID（含下级，须在您的管辖范围内）"
+            + ("，按其直属下级汇总" if unit_required else ""),
+        ),
+    ]
 
 
 RANKING_HEADERS = ["总队内排名", "上级单位内排名", "考核对象", "所在单位", "总分", "等次", "状态", "版本"]
@@ -176,21 +272,28 @@ class EvaluationViewSet(ScopedModelViewSet):
     def _ranking(self, request):
         params = request.query_params
 
-        def number(name, message, default=None):
+        def number(name, message, default=None, bounds=None):
             raw = params.get(name, default)
             try:
-                return int(raw)
+                value = int(raw)
             except (TypeError, ValueError):
                 raise ValidationError({name: message}) from None
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                raise ValidationError({name: message})
+            return value
 
-        scheme = Scheme.objects.filter(pk=number("scheme", "请指定考核方案。")).first()
+        scheme_id = number("scheme", "请指定考核方案。", bounds=ID_BOUNDS)
+        scheme = Scheme.objects.filter(pk=scheme_id).first()
         if scheme is None:
-            raise ValidationError({"scheme": "请指定考核方案。"})
-        year = number("year", "请指定年度。")
-        period_number = number("period_number", "期次应为整数。", 0)
+            raise ValidationError({"scheme": "考核方案不存在。"})
+        year = number("year", f"请指定年度（{YEAR_MIN}–{YEAR_MAX}）。", bounds=(YEAR_MIN, YEAR_MAX))
+        period_number = number("period_number", "期次应为 0 至 12 的整数。", 0, bounds=(0, 12))
+        period_label = params.get("period_label", "")
+        if len(period_label) > PERIOD_LABEL_MAX or "\x00" in period_label:
+            raise ValidationError({"period_label": f"专项名称不能超过 {PERIOD_LABEL_MAX} 个字符。"})
         root = None
-        if params.get("unit"):
-            unit_id = number("unit", "单位不存在或不在您的管辖范围内。")
+        if "unit" in params:  # given empty is as wrong as given as text
+            unit_id = number("unit", "单位不存在或不在您的管辖范围内。", bounds=ID_BOUNDS)
             root = Unit.objects.visible_to(request.user, "view").filter(pk=unit_id).first()
             if root is None:
                 raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
@@ -204,11 +307,16 @@ class EvaluationViewSet(ScopedModelViewSet):
                 scheme=scheme,
                 year=year,
                 period_number=period_number,
-                period_label=params.get("period_label", ""),
+                period_label=period_label,
                 root=root,
             ),
         )
 
+    @extend_schema(
+        parameters=ranking_parameters(unit_required=False),
+        responses=EvaluationSerializer(many=True),
+        filters=False,
+    )
     @action(detail=False, methods=["get"])
     def ranking(self, request):
         """排名: ``?scheme=&year=[&period_number=&period_label=&unit=]``, best first."""
@@ -216,14 +324,25 @@ class EvaluationViewSet(ScopedModelViewSet):
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(EvaluationSerializer(page, many=True).data)
 
+    @extend_schema(
+        parameters=ranking_parameters(unit_required=False),
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+        filters=False,
+    )
     @action(detail=False, methods=["get"], url_path="ranking-xlsx")
     def ranking_xlsx(self, request):
+        """排名 as an .xlsx workbook, the same parameters as ``ranking``."""
         scheme, year, _, _, qs = self._ranking(request)
         return xlsx_response(
             filename=f"{year}年{scheme.name}排名.xlsx", headers=RANKING_HEADERS, rows=ranking_rows(qs)
         )
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(
+        parameters=ranking_parameters(unit_required=True),
+        responses=RollupRowSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
     def rollup(self, request):
         """逐级汇总: ``?scheme=&year=&unit=`` → one row per direct child of the unit."""
         scheme, year, period_number, root, _ = self._ranking(request)
@@ -240,7 +359,12 @@ class EvaluationViewSet(ScopedModelViewSet):
             )
         )
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(
+        parameters=ranking_parameters(unit_required=True),
+        responses=DistributionRowSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
     def distribution(self, request):
         """等次分布: ``?scheme=&year=&unit=`` → published grades per direct child of the unit
         (HQ: per detachment with a corps, per corps with the bureau)."""
@@ -266,8 +390,10 @@ class GroupHonourViewSet(ScopedReadOnlyViewSet):
         "reject": "evaluations.accept_grouphonour",
     }
 
-    @extend_schema(request=ProposeSerializer, responses=GroupHonourSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    @extend_schema(
+        request=ProposeSerializer, responses={201: GroupHonourSerializer(many=True)}, filters=False
+    )
+    @action(detail=False, methods=["post"], pagination_class=None)
     def propose(self, request):
         data = ProposeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
