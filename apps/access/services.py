@@ -340,6 +340,174 @@ def token_revoke(*, user, actor) -> None:
     Token.objects.filter(user_id=user.pk).delete()
 
 
+# --- a person's login account (the API's people/{id}/account/ actions) ---------------------
+#
+# A unit administrator gives a person of their scope a login, deactivates it and resets its
+# password: the act is ``user.manage`` (``access.change_grant``) on the person's unit, the
+# rule that already lets them link an existing account to that person. A new account carries
+# no grant and no flag, so it hands out nothing; deactivating and resetting an existing one
+# also need ``user_may_manage`` (never an account holding grants the actor could not have
+# made). Free-standing accounts, staff and superuser flags stay with superusers
+# (``user.create``, ``user.flags``). Every act is written in the account's admin log
+# (``LogEntry``, the page the user admin's own changes go to) and, when the person's row
+# changes, in the person's history.
+
+HAS_ACCOUNT = "该人员已有登录账号。"
+NO_ACCOUNT = "该人员还没有登录账号。"
+NOT_YOURSELF = "不能通过人员管理停用或重置您自己的账号。"
+USERNAME_TAKEN = "该用户名已被使用。"
+#: Django's messages that its Chinese catalogue leaves in English, by validator code
+PASSWORD_MESSAGES = {
+    "password_too_short": "密码太短，至少需要 {min_length} 个字符。",
+    "password_too_similar": "密码与用户名或姓名太相似。",
+    "password_too_common": "这个密码太常见了。",
+    "password_entirely_numeric": "密码不能全是数字。",
+}
+#: generated passwords: no look-alike characters (0/O, 1/l/I), read out to the person once
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+GENERATED_LENGTH = 14
+
+
+def _password_errors(password: str, user) -> list[str]:
+    """Django's password validators' verdict on ``password`` for ``user``, in Chinese."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.utils import translation
+
+    try:
+        with translation.override("zh-hans"):
+            validate_password(password, user=user)
+    except ValidationError as exc:
+        messages = []
+        for error in exc.error_list:
+            template = PASSWORD_MESSAGES.get(error.code)
+            if template is not None:
+                messages.append(template.format(**(error.params or {})))
+            else:
+                messages.extend(error.messages)
+        return messages
+    return []
+
+
+def _generated_password(user) -> str:
+    import secrets
+
+    while True:
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(GENERATED_LENGTH))
+        if not password.isdigit() and not _password_errors(password, user):
+            return password
+
+
+def _chosen_or_generated(password: str | None, user) -> tuple[str, bool]:
+    if password:
+        errors = _password_errors(password, user)
+        if errors:
+            raise ValidationError({"password": errors})
+        return password, False
+    return _generated_password(user), True
+
+
+def _log_account(actor, user, flag: int, message: str) -> None:
+    from django.contrib.admin.models import LogEntry
+
+    if actor is not None and actor.pk:
+        LogEntry.objects.log_actions(
+            user_id=actor.pk, queryset=[user], action_flag=flag, change_message=message, single_object=True
+        )
+
+
+def _revoke_tokens(user) -> None:
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user_id=user.pk).delete()
+
+
+def _locked_person_account(person, actor):
+    """The person (locked) and their account (locked), after the authority checks."""
+    from apps.people.models import Person
+
+    person = Person.objects.select_for_update().select_related("unit").get(pk=person.pk)
+    authorize(actor, "user.manage", person.unit)
+    if person.user_id is None:
+        raise ValidationError({"account": NO_ACCOUNT})
+    user = get_user_model().objects.select_for_update().get(pk=person.user_id)
+    if user.pk == actor.pk:
+        raise PermissionDenied(NOT_YOURSELF)
+    _require_manage(actor, user)
+    return person, user
+
+
+def person_account_create(*, person, actor, username: str, password: str | None = None):
+    """Give a person in the actor's scope a login account (no grant, no flag) linked to them.
+    Returns ``(user, password)``: ``password`` is the generated one, to be shown once, or
+    ``None`` when the actor chose it."""
+    from django.contrib.admin.models import ADDITION
+
+    from apps.people.models import Person
+
+    User = get_user_model()
+    username = (username or "").strip()
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("unit").get(pk=person.pk)
+        authorize(actor, "user.manage", person.unit)
+        if person.user_id is not None:
+            raise ValidationError({"account": HAS_ACCOUNT})
+        if not person.is_active:
+            raise ValidationError({"account": "该人员已不在岗，不能开通登录账号。"})
+        family, given = person.name[:1], person.name[1:]
+        user = User(username=username, last_name=family, first_name=given, is_active=True)
+        try:
+            user.full_clean(exclude=["password"], validate_unique=False)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": USERNAME_TAKEN})
+        chosen, generated = _chosen_or_generated(password, user)
+        user.set_password(chosen)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:  # the same username, written meanwhile
+            raise ValidationError({"username": USERNAME_TAKEN}) from exc
+        person.user = user
+        person._history_user = actor
+        person._change_reason = f"开通登录账号：{user.username}"
+        person.save(update_fields=["user", "updated_at"])
+        _log_account(actor, user, ADDITION, f"为人员“{person.name}”开通登录账号")
+    return user, (chosen if generated else None)
+
+
+def person_account_deactivate(*, person, actor):
+    """Deactivate a person's login account: it can no longer sign in, its sessions stop
+    counting (an inactive user is never loaded from a session) and its API tokens are
+    deleted. The account, its grants and its history stay (a superuser may reactivate it)."""
+    from django.contrib.admin.models import CHANGE
+
+    with transaction.atomic():
+        person, user = _locked_person_account(person, actor)
+        if user.is_active:
+            user.is_active = False
+            user_update(instance=user, actor=actor)
+            _log_account(actor, user, CHANGE, f"停用人员“{person.name}”的登录账号")
+        _revoke_tokens(user)
+    return user
+
+
+def person_account_password_reset(*, person, actor, password: str | None = None):
+    """Set a new password on a person's login account: the one given (checked by the password
+    validators) or a generated one, returned once. The account's sessions end (Django's session
+    hash changes with the password) and its API tokens are deleted.
+    Returns ``(user, password)`` as ``person_account_create`` does."""
+    from django.contrib.admin.models import CHANGE
+
+    with transaction.atomic():
+        person, user = _locked_person_account(person, actor)
+        chosen, generated = _chosen_or_generated(password, user)
+        user = user_password_set(user=user, password=chosen, actor=actor)
+        _revoke_tokens(user)
+        _log_account(actor, user, CHANGE, f"重置人员“{person.name}”的登录密码")
+    return user, (chosen if generated else None)
+
+
 # --- the base admin's and viewset's writes -------------------------------------------------
 
 

@@ -118,6 +118,49 @@ class StatusHistorySerializer(serializers.ModelSerializer):
         fields = ["id", "status", "effective_date", "probation_end", "note"]
 
 
+class PersonHistorySerializer(serializers.Serializer):
+    """``GET /api/people/{id}/history/``: the dated units, party organisations and status steps."""
+
+    units = UnitMembershipSerializer(many=True, read_only=True)
+    party = PartyMembershipSerializer(many=True, read_only=True)
+    status = StatusHistorySerializer(many=True, read_only=True)
+
+
+class AccountCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(label="用户名", max_length=150)
+    password = serializers.CharField(
+        label="初始密码",
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="留空则由系统生成，只在本次应答中显示一次。",
+    )
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        label="新密码",
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="留空则由系统生成，只在本次应答中显示一次。",
+    )
+
+
+class AccountSerializer(serializers.Serializer):
+    """A person's login account as the account actions answer it. ``password`` is the
+    generated password, shown in this answer only (``null`` when the caller chose it)."""
+
+    person = serializers.IntegerField(help_text="人员 ID")
+    username = serializers.CharField()
+    is_active = serializers.BooleanField()
+    password = serializers.CharField(
+        allow_null=True, help_text="系统生成的密码，只显示这一次；调用方自定密码时为 null。"
+    )
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
     """``processed_rows`` counts validated rows; ``written_rows`` the rows written so far (the
     write phase is one transaction: its progress comes from the cache); ``progress`` is a

@@ -2,16 +2,18 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from apps.access import services as access_services
 from apps.core.api.fast_lists import ValuesListMixin, date_repr, datetime_repr
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedViewSetMixin
-from apps.core.exports import workbook_response, xlsx_response
+from apps.core.exports import XLSX_CONTENT_TYPE, workbook_response, xlsx_response
 from apps.core.scoping import permitted_condition
 from apps.party.models import PartyOrganisation
 from apps.units.models import Unit
@@ -20,16 +22,17 @@ from .. import imports, services
 from ..models import ImportJob, Person, PersonCategory, PoliticalStatus, mask_id_number
 from ..selectors import id_number_condition, person_search_condition
 from .serializers import (
+    AccountCreateSerializer,
+    AccountSerializer,
     ImportJobSerializer,
     ImportUploadSerializer,
     JoinOrganisationSerializer,
-    PartyMembershipSerializer,
+    PasswordResetSerializer,
     PersonCreateSerializer,
+    PersonHistorySerializer,
     PersonSerializer,
     StatusChangeSerializer,
-    StatusHistorySerializer,
     TransferSerializer,
-    UnitMembershipSerializer,
 )
 
 
@@ -98,6 +101,10 @@ class PersonViewSet(ValuesListMixin, ScopedModelViewSet):
         "join_organisation": "change",
         "history": "view",
         "export": "view",
+        # the account acts are decided by the authority table in the services (user.manage)
+        "account": "view",
+        "account_deactivate": "view",
+        "account_reset_password": "view",
     }
 
     list_values = (
@@ -218,22 +225,22 @@ class PersonViewSet(ValuesListMixin, ScopedModelViewSet):
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
 
+    @extend_schema(responses=PersonHistorySerializer)
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         """Dated history: units, party organisations, political status."""
         person = self.get_object()
         return Response(
-            {
-                "units": UnitMembershipSerializer(
-                    person.unit_memberships.select_related("unit"), many=True
-                ).data,
-                "party": PartyMembershipSerializer(
-                    person.party_memberships.select_related("organisation"), many=True
-                ).data,
-                "status": StatusHistorySerializer(person.status_changes.all(), many=True).data,
-            }
+            PersonHistorySerializer(
+                {
+                    "units": person.unit_memberships.select_related("unit"),
+                    "party": person.party_memberships.select_related("organisation"),
+                    "status": person.status_changes.all(),
+                }
+            ).data
         )
 
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=False, methods=["get"])
     def export(self, request):
         """The filtered list as .xlsx, in the roster's columns: it re-imports unchanged."""
@@ -243,6 +250,52 @@ class PersonViewSet(ValuesListMixin, ScopedModelViewSet):
             headers=imports.template_rows(),
             rows=imports.roster_export_rows(queryset, user=request.user),
         )
+
+    # --- the person's login account (``apps.access.services``, rule ``user.manage``) ------
+
+    @staticmethod
+    def _account(person_pk: int, user, password: str | None) -> dict:
+        return {
+            "person": person_pk,
+            "username": user.username,
+            "is_active": user.is_active,
+            "password": password,
+        }
+
+    @extend_schema(request=AccountCreateSerializer, responses={201: AccountSerializer})
+    @action(detail=True, methods=["post"])
+    def account(self, request, pk=None):
+        """Give the person a login account: the password given, or a generated one shown once."""
+        person = self.get_object()
+        data = AccountCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, password = access_services.person_account_create(
+            person=person,
+            actor=request.user,
+            username=data.validated_data["username"],
+            password=data.validated_data.get("password") or None,
+        )
+        return Response(AccountSerializer(self._account(person.pk, user, password)).data, status=201)
+
+    @extend_schema(request=None, responses=AccountSerializer)
+    @action(detail=True, methods=["post"], url_path="account/deactivate")
+    def account_deactivate(self, request, pk=None):
+        """Deactivate the person's login account: no more sign-in, its API tokens are deleted."""
+        person = self.get_object()
+        user = access_services.person_account_deactivate(person=person, actor=request.user)
+        return Response(AccountSerializer(self._account(person.pk, user, None)).data)
+
+    @extend_schema(request=PasswordResetSerializer, responses=AccountSerializer)
+    @action(detail=True, methods=["post"], url_path="account/reset-password")
+    def account_reset_password(self, request, pk=None):
+        """Set the password given, or a generated one shown once; sessions and tokens end."""
+        person = self.get_object()
+        data = PasswordResetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, password = access_services.person_account_password_reset(
+            person=person, actor=request.user, password=data.validated_data.get("password") or None
+        )
+        return Response(AccountSerializer(self._account(person.pk, user, password)).data)
 
 
 class ImportJobViewSet(
@@ -275,6 +328,7 @@ class ImportJobViewSet(
         )
         return Response(ImportJobSerializer(job).data, status=code)
 
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="error-report")
     def error_report(self, request, pk=None):
         job = self.get_object()
@@ -284,6 +338,7 @@ class ImportJobViewSet(
             rows=imports.error_report_rows(job),
         )
 
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=False, methods=["get"])
     def template(self, request):
         """The roster template: header with a note per column, an example row, drop-down lists."""
