@@ -7,8 +7,14 @@ from rest_framework.response import Response
 from apps.core.api.viewsets import ScopedModelViewSet
 
 from .. import services
-from ..models import Unit, UnitKind
-from .serializers import UnitCreateSerializer, UnitMoveSerializer, UnitSerializer, UnitUpdateSerializer
+from ..models import Unit, UnitKind, UnitMove
+from .serializers import (
+    UnitCreateSerializer,
+    UnitMoveRecordSerializer,
+    UnitMoveSerializer,
+    UnitSerializer,
+    UnitUpdateSerializer,
+)
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -36,7 +42,13 @@ class UnitViewSet(ScopedModelViewSet):
     filterset_class = UnitFilter
     search_fields = ["name", "short_name", "code"]
     ordering_fields = ["path", "name", "code"]
-    action_permissions = {"children": "view", "subtree": "view", "ancestors": "view", "move": "move_unit"}
+    action_permissions = {
+        "children": "view",
+        "subtree": "view",
+        "ancestors": "view",
+        "move": "move_unit",
+        "moves": "view",
+    }
 
     def get_queryset(self):
         return super().get_queryset().with_parent_id()
@@ -98,3 +110,19 @@ class UnitViewSet(ScopedModelViewSet):
         data.is_valid(raise_exception=True)
         unit = services.unit_move(unit=unit, new_parent=data.validated_data["parent"], actor=request.user)
         return Response(UnitSerializer(Unit.objects.with_parent_id().get(pk=unit.pk)).data)
+
+    @extend_schema(responses=UnitMoveRecordSerializer(many=True), filters=False)
+    @action(detail=True)
+    def moves(self, request, pk=None):
+        """The unit's moves in the tree (隶属调整记录), newest first."""
+        unit = self.get_object()
+        moves = UnitMove.objects.filter(unit=unit).select_related(
+            "from_parent", "to_parent", "moved_by__person"
+        )
+        page = self.paginate_queryset(moves.order_by("-moved_at", "-pk"))
+        parents = {m.from_parent_id for m in page} | {m.to_parent_id for m in page}
+        visible = set(
+            Unit.objects.visible_to(request.user, "view").filter(pk__in=parents).values_list("pk", flat=True)
+        )
+        data = UnitMoveRecordSerializer(page, many=True, context={"visible_units": visible}).data
+        return self.get_paginated_response(data)
