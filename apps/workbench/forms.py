@@ -211,8 +211,10 @@ class NominationForm(forms.Form):
         error_messages={"required": "请填写先进事迹。"},
     )
 
-    def __init__(self, *args, people, units, subject_units, **kwargs):
+    def __init__(self, *args, people, units, subject_units, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
+        #: a draft's party-organisation subject (chosen in the admin), kept unless replaced
+        self.organisation = organisation
         self.fields["subject_person"].queryset = people
         self.fields["subject_unit"].queryset = subject_units
         self.fields["unit"].queryset = units
@@ -223,7 +225,7 @@ class NominationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("subject_person") and not data.get("subject_unit"):
+        if not data.get("subject_person") and not data.get("subject_unit") and self.organisation is None:
             self.add_error("subject_person", "请先选择推荐对象（个人，或集体奖项的单位）。")
         year = data.get("year")
         if year and year > timezone.localdate().year + 1:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("talks/<int:pk>/", talks.talk_detail, name="talk"),
     path("followups/<int:pk>/done/", talks.followup_done, name="followup-done"),
     path("nominations/new/", nominations.nomination_new, name="nomination-new"),
+    path("nominations/<int:pk>/edit/", nominations.nomination_edit, name="nomination-edit"),
     path("inbox/", nominations.inbox_page, name="inbox"),
     path("inbox/bulk/", nominations.bulk_approve, name="inbox-bulk"),
     path("inbox/<int:pk>/<str:action>/", nominations.decide, name="decide"),

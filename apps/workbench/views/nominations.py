@@ -4,13 +4,15 @@ nomination's state, as buttons; return and reject need a reason; bulk approval w
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.commendations import services
 from apps.commendations.models import Nomination
-from apps.commendations.selectors import WORKFLOW_ACTIONS
+from apps.commendations.selectors import WORKFLOW_ACTIONS, nomination_available_actions
 from apps.people.models import Person
 from apps.units.models import Unit
 
@@ -38,8 +40,9 @@ def _messages(exc) -> str:
     return "；".join(getattr(exc, "messages", None) or [str(exc) or "操作未完成。"])
 
 
-@requires("drafting")
-def nomination_new(request):
+def _drafting_choices(request, nomination=None):
+    """Whom and for which unit the user drafts: people and units under their drafting units
+    (and, when continuing a draft, the draft's own unit)."""
     user = request.user
     drafting = sections(request).drafting
     people = (
@@ -48,12 +51,38 @@ def nomination_new(request):
         .select_related("unit")
         .order_by("unit__path", "name")
     )
-    units = Unit.objects.visible_to(user, "view").filter(pk__in=[u.pk for u in drafting]).order_by("path")
+    own = Q(pk__in=[u.pk for u in drafting])
+    if nomination is not None:
+        own |= Q(pk=nomination.unit_id)
+    units = Unit.objects.visible_to(user, "view").filter(own).order_by("path")
     subject_units = (
         Unit.objects.visible_to(user, "view")
         .filter(under(drafting, "path"), dissolved_on__isnull=True)
         .order_by("path")
     )
+    return people, units, subject_units
+
+
+def _evidence_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict") and "file" in exc.error_dict:
+        form.add_error(None, "证明材料：" + "；".join(exc.message_dict["file"]))
+    else:
+        apply_errors(form, exc)
+
+
+def _files(request, form, already: int = 0) -> list:
+    files = request.FILES.getlist("evidence")
+    if len(files) > MAX_FILES:
+        form.add_error(None, f"一次最多上传 {MAX_FILES} 个证明材料。")
+    elif already + len(files) > services.MAX_ATTACHMENTS:
+        form.add_error(None, f"每件推荐最多 {services.MAX_ATTACHMENTS} 个证明材料，请先删除不需要的。")
+    return files
+
+
+@requires("drafting")
+def nomination_new(request):
+    user = request.user
+    people, units, subject_units = _drafting_choices(request)
     data = request.POST if request.method == "POST" else None
     q = request.GET.get("q", "")
     initial, chosen = {}, None
@@ -67,9 +96,7 @@ def nomination_new(request):
     form = NominationForm(
         data, request.FILES or None, people=people, units=units, subject_units=subject_units, initial=initial
     )
-    files = request.FILES.getlist("evidence") if data is not None else []
-    if data is not None and len(files) > MAX_FILES:
-        form.add_error(None, f"一次最多上传 {MAX_FILES} 个证明材料。")
+    files = _files(request, form) if data is not None else []
     if data is not None and form.is_valid():
         d = form.cleaned_data
         submit = "submit" in data
@@ -89,10 +116,7 @@ def nomination_new(request):
                 if submit:
                     services.nomination_submit(nomination=nomination, actor=user)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict") and "file" in exc.error_dict:
-                form.add_error(None, "证明材料：" + "；".join(exc.message_dict["file"]))
-            else:
-                apply_errors(form, exc)
+            _evidence_error(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, _messages(exc))
         else:
@@ -102,7 +126,115 @@ def nomination_new(request):
     return page(
         request,
         "workbench/nomination_new.html",
-        {"form": form, "q": q, "matches": matches, "chosen": chosen},
+        {
+            "form": form,
+            "q": q,
+            "matches": matches,
+            "chosen": chosen,
+            "search_url": reverse("workbench:nomination-new"),
+            "offer_submit": True,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+def _draft_of(request, pk) -> Nomination:
+    """A draft (or returned) nomination the user may continue: seen by them and editable by
+    the commendations rule (the drafter or the drafting unit's editors); else 404."""
+    nomination = (
+        Nomination.objects.visible_to(request.user, "view")
+        .filter(pk=pk, status=S.DRAFT)
+        .select_related("unit", "award_kind", "subject_person__unit", "subject_unit", "subject_organisation")
+        .first()
+    )
+    if nomination is None or not services.evidence_editable(nomination, request.user):
+        raise Http404
+    return nomination
+
+
+@requires("drafting")
+def nomination_edit(request, pk):
+    """Continue a draft: change it, add or remove evidence on the same page, and submit, in one
+    transaction through ``nomination_update``, ``attachment_add/_delete`` and ``nomination_submit``."""
+    user = request.user
+    nomination = _draft_of(request, pk)
+    people, units, subject_units = _drafting_choices(request, nomination)
+    attachments = list(nomination.attachments.order_by("uploaded_at", "pk"))
+    returned = (
+        nomination.decisions.filter(action="return").select_related("actor").order_by("-at", "-pk").first()
+    )
+    data = request.POST if request.method == "POST" else None
+    q = request.GET.get("q", "")
+    form = NominationForm(
+        data,
+        people=people,
+        units=units,
+        subject_units=subject_units,
+        organisation=nomination.subject_organisation,
+        initial={
+            "subject_person": nomination.subject_person_id,
+            "subject_unit": nomination.subject_unit_id,
+            "award_kind": nomination.award_kind_id,
+            "unit": nomination.unit_id,
+            "year": nomination.year,
+            "deeds": nomination.deeds,
+        },
+    )
+    chosen = nomination.subject_person
+    if data is not None and str(data.get("subject_person", "")).isdigit():
+        chosen = people.filter(pk=data["subject_person"]).first()
+    removed = [a for a in attachments if str(a.pk) in (data.getlist("remove") if data is not None else [])]
+    files = _files(request, form, len(attachments) - len(removed)) if data is not None else []
+    offered = nomination_available_actions(nomination=nomination, actor=user)
+    if data is not None and form.is_valid():
+        d = form.cleaned_data
+        submit = "submit" in data and "submit" in offered
+        person = d["subject_person"]
+        subject_unit = None if person else d["subject_unit"]
+        changed = Nomination(
+            pk=nomination.pk,
+            unit=d["unit"],
+            award_kind=d["award_kind"],
+            year=d["year"],
+            deeds=d["deeds"],
+            subject_person=person,
+            subject_unit=subject_unit,
+            subject_organisation=None if person or subject_unit else nomination.subject_organisation,
+            priority=nomination.priority,
+            source_note=nomination.source_note,
+        )
+        try:
+            with transaction.atomic():  # all or nothing: the changes, the evidence, the submission
+                services.nomination_update(instance=changed, actor=user)
+                for attachment in removed:
+                    services.attachment_delete(attachment=attachment, actor=user)
+                for file in files:
+                    services.attachment_add(nomination=nomination, file=file, actor=user)
+                if submit:
+                    services.nomination_submit(nomination=nomination, actor=user)
+        except ValidationError as exc:
+            _evidence_error(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, _messages(exc))
+        else:
+            messages.success(request, "推荐已提交，等待审核。" if submit else "推荐草稿已保存。")
+            return redirect("workbench:home")
+    matches = list(people.filter(name__icontains=q.strip())[:20]) if q else []
+    return page(
+        request,
+        "workbench/nomination_new.html",
+        {
+            "form": form,
+            "q": q,
+            "matches": matches,
+            "chosen": chosen,
+            "nomination": nomination,
+            "attachments": attachments,
+            "removed": {a.pk for a in removed},
+            "returned": returned,
+            "search_url": reverse("workbench:nomination-edit", args=[nomination.pk]),
+            "offer_submit": "submit" in offered,
+        },
         status=400 if data is not None else 200,
     )
 
