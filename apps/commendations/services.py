@@ -16,13 +16,23 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, V
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils import timezone
 
-from apps.access.authority import authorize, may
+from apps.access.authority import authorize, authorize_everywhere, may
 from apps.access.models import UnitPermission
 from apps.core.uploads import validate_upload
 from apps.core.writes import register_writes
 from apps.units.models import Unit
 
-from .models import PERIOD_MONTHS, Attachment, Decision, Delegation, Nomination, Objection, Quota, Support
+from .models import (
+    PERIOD_MONTHS,
+    Attachment,
+    AwardKind,
+    Decision,
+    Delegation,
+    Nomination,
+    Objection,
+    Quota,
+    Support,
+)
 
 S = Nomination.Status
 OPEN_FOR_WITHDRAWAL = {S.DRAFT, S.SUBMITTED, S.APPROVING}
@@ -1213,6 +1223,67 @@ def delegation_delete(*, delegation: Delegation, actor) -> None:
         stored.delete()
 
 
+# --- Award kinds 奖项类别: global reference data, managed from the top of the tree -------------
+
+
+def _check_award_kind(kind: AwardKind) -> None:
+    kind.full_clean(validate_unique=False)
+    if kind.approving_kind not in KIND_ORDER:
+        raise ValidationError({"approving_kind": "审批层级须为单位类别之一：" + "、".join(KIND_ORDER) + "。"})
+    if AwardKind.objects.filter(code=kind.code).exclude(pk=kind.pk).exists():
+        raise ValidationError({"code": f"代码“{kind.code}”已被其他奖项类别使用。"})
+
+
+def award_kind_create(*, instance: AwardKind, actor, m2m=None, related=None) -> AwardKind:
+    """Add an award kind (authority ``award_kind.manage`` held at the top of the tree)."""
+    authorize_everywhere(actor, "award_kind.manage")
+    with transaction.atomic():
+        _check_award_kind(instance)
+        instance._history_user = actor
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError as exc:  # the same code added at the same moment
+            raise ValidationError({"code": f"代码“{instance.code}”已被其他奖项类别使用。"}) from exc
+    return instance
+
+
+def award_kind_update(*, instance: AwardKind, actor, m2m=None, related=None) -> AwardKind:
+    """Change an award kind; its nominations and quotas keep pointing at it."""
+    authorize_everywhere(actor, "award_kind.manage")
+    with transaction.atomic():
+        AwardKind.objects.select_for_update().get(pk=instance.pk)
+        _check_award_kind(instance)
+        instance._history_user = actor
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError as exc:
+            raise ValidationError({"code": f"代码“{instance.code}”已被其他奖项类别使用。"}) from exc
+    return instance
+
+
+def award_kind_delete(*, instance: AwardKind, actor) -> None:
+    """Delete an award kind no nomination and no quota uses; a used one is refused, nothing
+    deleted (its nominations are the record of who was commended with it)."""
+    authorize_everywhere(actor, "award_kind.manage")
+    with transaction.atomic():
+        stored = AwardKind.objects.select_for_update().filter(pk=instance.pk).first()
+        if stored is None:
+            return
+        nominations = stored.nominations.count()
+        quotas = stored.quotas.count()
+        if nominations or quotas:
+            used = "、".join(
+                part
+                for part, n in ((f"{nominations} 条表彰推荐", nominations), (f"{quotas} 条名额", quotas))
+                if n
+            )
+            raise ValidationError(f"奖项类别“{stored.name}”已被 {used} 使用，不能删除。")
+        stored._history_user = actor
+        stored.delete()
+
+
 # --- The generic write path (apps.core.writes): the base admin and viewset land here --------
 
 
@@ -1227,6 +1298,7 @@ register_writes(
     Nomination, create=nomination_create_write, update=nomination_update, delete=nomination_delete
 )
 register_writes(Quota, create=quota_create, update=quota_update, delete=quota_delete)
+register_writes(AwardKind, create=award_kind_create, update=award_kind_update, delete=award_kind_delete)
 register_writes(
     Delegation,
     create=lambda *, instance, actor, **_: _delegation_insert(instance, actor=actor),

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from apps.core.api.serializers import ScopedModelSerializer, ScopedPrimaryKeyRelatedField
 from apps.evaluations.models import Evaluation
+from apps.units.models import UnitKind
 
 from ..models import (
     Attachment,
@@ -19,9 +20,23 @@ from ..services import NOT_ELIGIBLE
 
 
 class AwardKindSerializer(serializers.ModelSerializer):
+    """奖项类别 (global reference data); the approving level is a unit kind."""
+
+    approving_kind = serializers.ChoiceField(
+        label="审批层级",
+        choices=UnitKind.choices,
+        error_messages={
+            "invalid_choice": "审批层级须为单位类别之一（bureau、corps、detachment、battalion、station、squad）。"
+        },
+    )
+    notice_days = serializers.IntegerField(label="公示天数", min_value=0, max_value=90, required=False)
+    order = serializers.IntegerField(label="排序", min_value=0, max_value=32767, required=False)
+
     class Meta:
         model = AwardKind
-        fields = ["id", "code", "name", "approving_kind", "collective", "notice_days"]
+        fields = ["id", "code", "name", "approving_kind", "collective", "notice_days", "order"]
+        validators = []
+        extra_kwargs = {"code": {"validators": []}}  # a taken code: the service answers in Chinese
 
 
 class NominationDecisionSerializer(serializers.ModelSerializer):

@@ -3,15 +3,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import IntegerField, Value
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.fast_lists import ValuesListMixin, date_repr, datetime_repr
 from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.schema import FIELD_ERRORS_COMPONENT
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from apps.party.models import PartyOrganisation
 from apps.units.models import Unit
@@ -93,6 +95,12 @@ def _collective_names(rows) -> tuple[dict, dict]:
             names[kind][pk] = name
     return names
 
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+REFUSED_DELETE = OpenApiResponse(
+    response={"$ref": f"#/components/schemas/{FIELD_ERRORS_COMPONENT}"},
+    description="仍被使用，不能删除（中文说明），未删除任何数据",
+)
 
 TRANSITIONS = {
     "submit": services.nomination_submit,
@@ -471,11 +479,41 @@ class NominationViewSet(ValuesListMixin, ScopedModelViewSet):
         )
 
 
-class AwardKindViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = AwardKind.objects.all()
+class ReferenceDataPermissions(DjangoModelPermissions):
+    """Global reference data: reading needs the model's view permission anywhere (anyone who
+    works with commendations); writing its add/change/delete permission, and the service then
+    asks the authority table at the top of the tree (``award_kind.manage``)."""
+
+    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+    perms_map["HEAD"] = perms_map["GET"]
+
+
+class AwardKindViewSet(viewsets.ModelViewSet):
+    """奖项类别: read by everyone who works with commendations; added, changed and deleted
+    through the services by those who hold ``award_kind.manage`` at the top of the tree. A
+    kind that nominations or quotas use is not deleted (400, nothing deleted)."""
+
+    queryset = AwardKind.objects.order_by("order", "pk")
     serializer_class = AwardKindSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, ReferenceDataPermissions]
     pagination_class = None
+
+    def perform_create(self, serializer):
+        instance = AwardKind(**serializer.validated_data)
+        serializer.instance = services.award_kind_create(instance=instance, actor=self.request.user)
+
+    def perform_update(self, serializer):
+        instance = AwardKind.objects.get(pk=serializer.instance.pk)
+        for name, value in serializer.validated_data.items():
+            setattr(instance, name, value)
+        serializer.instance = services.award_kind_update(instance=instance, actor=self.request.user)
+
+    def perform_destroy(self, instance):
+        services.award_kind_delete(instance=instance, actor=self.request.user)
+
+    @extend_schema(responses={204: None, 400: REFUSED_DELETE})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
 
 
 class QuotaViewSet(ScopedModelViewSet):
@@ -546,14 +584,12 @@ class AwardOrderViewSet(
         )
         return Response(AwardOrderSerializer(self.get_queryset().get(pk=order.pk)).data, status=201)
 
+    @extend_schema(responses={(200, DOCX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def document(self, request, pk=None):
         """The circular as .docx."""
         order = self.get_object()
-        response = HttpResponse(
-            award_order_docx(order),
-            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
+        response = HttpResponse(award_order_docx(order), content_type=DOCX_CONTENT_TYPE)
         response["Content-Disposition"] = f"attachment; filename=award-order-{order.pk}.docx"
         return response
 
