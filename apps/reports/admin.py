@@ -6,9 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from apps.access.authority import may, may_everywhere
+from apps.commendations.admin import ReferenceDataAdmin
 from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
 from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.exports import xlsx_response
+from apps.core.writes import writes_for
 from apps.units.choices import LiveUnitChoicesAdminMixin
 from apps.units.models import Unit, UnitKind
 
@@ -165,10 +168,21 @@ class DailyComplianceAdmin(ScopedModelAdmin):
 
 @admin.register(ReportingPolicy)
 class ReportingPolicyAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
+    """Written through the services (``reporting_policy.manage``, level above): the unit's own
+    staff see its policy read-only."""
+
     list_display = ["unit", "must_report", "deadline"]
     list_filter = [UnitSubtreeFilter, "must_report"]
     search_fields = ["unit__name"]
     list_select_related = ["unit"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may(request.user, "reporting_policy.manage", obj.unit))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may(request.user, "reporting_policy.manage", obj.unit))
 
 
 @admin.register(GroupWeeklyReport)
@@ -278,8 +292,19 @@ class DecisionAdmin(LiveUnitChoicesAdminMixin, ScopedModelAdmin):
 
 
 class DeliberationItemInline(admin.TabularInline):
+    """The list's items, written with the list in one service call (``save_related``)."""
+
     model = DeliberationItem
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return may_everywhere(request.user, "deliberation_list.manage")
+
+    def has_change_permission(self, request, obj=None):
+        return may_everywhere(request.user, "deliberation_list.manage")
+
+    def has_delete_permission(self, request, obj=None):
+        return may_everywhere(request.user, "deliberation_list.manage")
 
 
 class AppliesToKindFilter(admin.SimpleListFilter):
@@ -298,11 +323,37 @@ class AppliesToKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(DeliberationList)
-class DeliberationListAdmin(admin.ModelAdmin):
+class DeliberationListAdmin(ReferenceDataAdmin):
+    """必议事项清单: global, managed from the top of the tree (``deliberation_list.manage``); the
+    list and its items go through the services in one call (an item a decision cites is kept)."""
+
+    authority = "deliberation_list.manage"
     list_display = ["name", "code", "applies_to"]
     list_filter = [AppliesToKindFilter]
     search_fields = ["name", "code", "items__text"]
     inlines = [DeliberationItemInline]
+
+    def save_model(self, request, obj, form, change):
+        pass  # written with its items in save_related (one service call)
+
+    def save_related(self, request, form, formsets, change):
+        items = None
+        for formset in formsets:
+            if formset.model is not DeliberationItem:
+                continue
+            items = [
+                {"order": f.cleaned_data["order"], "text": f.cleaned_data["text"]}
+                for f in formset.forms
+                if getattr(f, "cleaned_data", None)
+                and not f.cleaned_data.get("DELETE")
+                and f.cleaned_data.get("order") is not None
+            ]
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        writes = writes_for(DeliberationList)
+        related = {} if items is None else {"items": items}
+        (writes.update if change else writes.create)(
+            instance=form.instance, actor=request.user, related=related
+        )
 
     @admin.display(description="适用单位类别", ordering="unit_kinds")
     def applies_to(self, obj):

@@ -72,20 +72,31 @@ def missing_today(*, user, root: Unit, now=None) -> list[dict]:
     ]
 
 
+def last_finished_week(today=None) -> datetime.date:
+    """The Monday of the last finished week."""
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=today.weekday() + 7)
+
+
+def overdue_weekly_groups(*, user, branch, today=None):
+    """Party groups of ``branch`` (open, visible to ``user``) without a report for the last
+    finished week, as one queryset (the API pages it)."""
+    reported = GroupWeeklyReport.objects.filter(week_start=last_finished_week(today)).values("group_id")
+    return (
+        branch.get_children()
+        .filter(kind="party_group", closed_on__isnull=True)
+        .visible_to(user, "view")
+        .exclude(pk__in=reported)
+        .order_by("path")
+    )
+
+
 def overdue_weekly_reports(*, user, branch, today=None) -> list[dict]:
     """Party groups of ``branch`` without a report for the last finished week."""
-    today = today or timezone.localdate()
-    last_week = today - datetime.timedelta(days=today.weekday() + 7)
-    groups = branch.get_children().filter(kind="party_group", closed_on__isnull=True).visible_to(user, "view")
-    reported = set(
-        GroupWeeklyReport.objects.filter(group__in=groups, week_start=last_week).values_list(
-            "group_id", flat=True
-        )
-    )
+    last_week = last_finished_week(today)
     return [
-        {"group_id": g.pk, "group_name": g.name, "week_start": last_week}
-        for g in groups
-        if g.pk not in reported
+        {"group_id": pk, "group_name": name, "week_start": last_week}
+        for pk, name in overdue_weekly_groups(user=user, branch=branch, today=today).values_list("pk", "name")
     ]
 
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.access.authority import authorize, authorize_everywhere
 from apps.core.writes import check_permission, record_create, record_update, register_writes
 from apps.units.models import Unit
 
@@ -17,6 +18,9 @@ from .models import (
     DEFAULT_DEADLINE,
     DEFAULT_REPORTING_KINDS,
     DailyCompliance,
+    Decision,
+    DeliberationItem,
+    DeliberationList,
     GroupWeeklyReport,
     ReportingPolicy,
     ZeroReport,
@@ -282,7 +286,174 @@ def _notify_missing(rows, by_path) -> None:
             )
 
 
+# --- Reporting policies 零报告报送设置: set by the level above the unit ----------------------
+
+POLICY_TAKEN = "该单位已有零报告报送设置，请修改原设置。"
+
+
+def _check_policy(policy: ReportingPolicy, actor) -> None:
+    authorize(actor, "reporting_policy.manage", policy.unit)
+    if Unit.objects.filter(pk=policy.unit_id, dissolved_on__isnull=False).exists():
+        raise ValidationError({"unit": "该单位已撤销，不能设定零报告报送要求。"})
+    if ReportingPolicy.objects.filter(unit_id=policy.unit_id).exclude(pk=policy.pk).exists():
+        raise ValidationError({"unit": POLICY_TAKEN})
+
+
+def _save_policy(policy: ReportingPolicy, actor) -> ReportingPolicy:
+    policy._history_user = actor
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError as exc:  # the same unit's policy added at the same moment
+        raise ValidationError({"unit": POLICY_TAKEN}) from exc
+    return policy
+
+
+def reporting_policy_create(*, instance: ReportingPolicy, actor, m2m=None, related=None) -> ReportingPolicy:
+    """Set whether a unit (and its subtree) files the daily zero-report, and by when: the level
+    above it decides (authority ``reporting_policy.manage``), never the unit itself."""
+    with transaction.atomic():
+        check_permission(actor, instance, "add")
+        _check_policy(instance, actor)
+        return _save_policy(instance, actor)
+
+
+def reporting_policy_update(*, instance: ReportingPolicy, actor, m2m=None, related=None) -> ReportingPolicy:
+    """Change a policy: the level above the unit it had (row locked) and the unit it gets."""
+    with transaction.atomic():
+        stored = ReportingPolicy.objects.select_for_update().select_related("unit").get(pk=instance.pk)
+        check_permission(actor, stored, "change")
+        authorize(actor, "reporting_policy.manage", stored.unit)
+        check_permission(actor, instance, "change")
+        _check_policy(instance, actor)
+        return _save_policy(instance, actor)
+
+
+def reporting_policy_delete(*, instance: ReportingPolicy, actor) -> None:
+    """Remove a policy: the unit falls back to its nearest ancestor's (or the default)."""
+    with transaction.atomic():
+        stored = ReportingPolicy.objects.select_for_update().select_related("unit").get(pk=instance.pk)
+        check_permission(actor, stored, "delete")
+        authorize(actor, "reporting_policy.manage", stored.unit)
+        stored._history_user = actor
+        stored.delete()
+
+
+# --- Deliberation lists 必议事项清单: global reference data, managed from the top of the tree ---
+
+
+def _check_deliberation_list(lst: DeliberationList, items) -> list[dict] | None:
+    from apps.units.models import UnitKind
+
+    lst.full_clean(validate_unique=False)
+    if DeliberationList.objects.filter(code=lst.code).exclude(pk=lst.pk).exists():
+        raise ValidationError({"code": f"代码“{lst.code}”已被其他清单使用。"})
+    kinds = [k.strip() for k in lst.unit_kinds.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in UnitKind.values]
+    if not kinds or unknown:
+        raise ValidationError(
+            {"unit_kinds": "适用单位类别须为逗号分隔的单位类别：" + "、".join(UnitKind.values) + "。"}
+        )
+    lst.unit_kinds = ",".join(dict.fromkeys(kinds))
+    if items is None:
+        return None
+    items = [{"order": int(i["order"]), "text": str(i["text"]).strip()} for i in items]
+    orders = [i["order"] for i in items]
+    if len(set(orders)) != len(orders):
+        raise ValidationError({"items": "事项序号不能重复。"})
+    if any(not i["text"] for i in items):
+        raise ValidationError({"items": "事项内容不能为空。"})
+    return items
+
+
+def _in_use(items) -> list[DeliberationItem]:
+    used = set(Decision.objects.filter(item__in=items).values_list("item_id", flat=True))
+    return [i for i in items if i.pk in used]
+
+
+def _replace_items(lst: DeliberationList, items: list[dict]) -> None:
+    """Items are matched by their 序号: a kept number keeps its row (decisions citing it stay
+    linked, its text may change); a number dropped is deleted unless a decision cites it."""
+    existing = {i.order: i for i in lst.items.select_for_update()}
+    wanted = {i["order"]: i["text"] for i in items}
+    dropped = [item for order, item in existing.items() if order not in wanted]
+    cited = _in_use(dropped)
+    if cited:
+        names = "、".join(f"{i.order}. {i.text}" for i in cited)
+        raise ValidationError({"items": f"以下事项已有议事决定引用，不能删除：{names}。"})
+    DeliberationItem.objects.filter(pk__in=[i.pk for i in dropped]).delete()
+    for order, text in wanted.items():
+        item = existing.get(order)
+        if item is None:
+            DeliberationItem.objects.create(list=lst, order=order, text=text)
+        elif item.text != text:
+            item.text = text
+            item.save(update_fields=["text"])
+
+
+def deliberation_list_create(
+    *, instance: DeliberationList, actor, m2m=None, related=None
+) -> DeliberationList:
+    """Add a 必议 list with its items (``related["items"]``: ``[{order, text}]``)."""
+    authorize_everywhere(actor, "deliberation_list.manage")
+    with transaction.atomic():
+        items = _check_deliberation_list(instance, (related or {}).get("items", []))
+        instance._history_user = actor
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError as exc:
+            raise ValidationError({"code": f"代码“{instance.code}”已被其他清单使用。"}) from exc
+        _replace_items(instance, items)
+    return instance
+
+
+def deliberation_list_update(
+    *, instance: DeliberationList, actor, m2m=None, related=None
+) -> DeliberationList:
+    """Change a list; with ``related["items"]`` its items become exactly those (by 序号)."""
+    authorize_everywhere(actor, "deliberation_list.manage")
+    with transaction.atomic():
+        DeliberationList.objects.select_for_update().get(pk=instance.pk)
+        items = _check_deliberation_list(instance, (related or {}).get("items"))
+        instance._history_user = actor
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError as exc:
+            raise ValidationError({"code": f"代码“{instance.code}”已被其他清单使用。"}) from exc
+        if items is not None:
+            _replace_items(instance, items)
+    return instance
+
+
+def deliberation_list_delete(*, instance: DeliberationList, actor) -> None:
+    """Delete a list none of whose items a decision cites; otherwise refused, nothing deleted."""
+    authorize_everywhere(actor, "deliberation_list.manage")
+    with transaction.atomic():
+        stored = DeliberationList.objects.select_for_update().filter(pk=instance.pk).first()
+        if stored is None:
+            return
+        cited = Decision.objects.filter(item__list=stored).count()
+        if cited:
+            raise ValidationError(f"必议事项清单“{stored.name}”已被 {cited} 条议事决定引用，不能删除。")
+        stored._history_user = actor
+        stored.delete()
+
+
 register_writes(ZeroReport, create=zero_report_create, update=zero_report_update)
+register_writes(
+    ReportingPolicy,
+    create=reporting_policy_create,
+    update=reporting_policy_update,
+    delete=reporting_policy_delete,
+)
+register_writes(
+    DeliberationList,
+    create=deliberation_list_create,
+    update=deliberation_list_update,
+    delete=deliberation_list_delete,
+)
 register_writes(GroupWeeklyReport, create=weekly_report_create, update=weekly_report_update)
 
 from . import meetings  # noqa: E402,F401  (registers the meeting write services)

@@ -4,6 +4,7 @@ from .views import (
     DeliberationListViewSet,
     GroupWeeklyReportViewSet,
     MeetingViewSet,
+    ReportingPolicyViewSet,
     ResponsibilityItemViewSet,
     ZeroReportViewSet,
 )
@@ -15,5 +16,6 @@ ROUTES = [
     ("reports/meetings", MeetingViewSet, "meeting"),
     ("reports/decisions", DecisionViewSet, "decision"),
     ("reports/deliberation-lists", DeliberationListViewSet, "deliberation-list"),
+    ("reports/policies", ReportingPolicyViewSet, "reporting-policy"),
     ("reports/responsibilities", ResponsibilityItemViewSet, "responsibility-item"),
 ]

@@ -7,9 +7,11 @@ from ..models import (
     Attendance,
     DailyCompliance,
     Decision,
+    DeliberationItem,
     DeliberationList,
     GroupWeeklyReport,
     Meeting,
+    ReportingPolicy,
     ResponsibilityItem,
     ZeroReport,
     ZeroReportCorrection,
@@ -167,15 +169,43 @@ class DecisionSerializer(ScopedModelSerializer):
         return attrs
 
 
+class DeliberationItemSerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(label="序号", min_value=1, max_value=999)
+
+    class Meta:
+        model = DeliberationItem
+        fields = ["id", "order", "text"]
+
+
 class DeliberationListSerializer(serializers.ModelSerializer):
-    items = serializers.SerializerMethodField()
+    """必议事项清单 with its items. Writing ``items`` makes them exactly those, matched by 序号
+    (an item a decision cites cannot be dropped: 400, nothing written)."""
+
+    items = DeliberationItemSerializer(many=True, required=False)
 
     class Meta:
         model = DeliberationList
         fields = ["id", "code", "name", "unit_kinds", "items"]
+        extra_kwargs = {"code": {"validators": []}}  # a taken code: the service answers in Chinese
 
-    def get_items(self, obj) -> list[dict]:
-        return [{"id": i.pk, "order": i.order, "text": i.text} for i in obj.items.all()]
+
+class ReportingPolicySerializer(LiveUnitsSerializerMixin, ScopedModelSerializer):
+    """零报告报送设置 of a unit (inherited by its subtree), set by the level above it."""
+
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = ReportingPolicy
+        fields = ["id", "unit", "unit_name", "must_report", "deadline"]
+        extra_kwargs = {"unit": {"validators": []}}  # one per unit: the service answers in Chinese
+
+
+class OverdueWeeklyReportSerializer(serializers.Serializer):
+    """A party group of the branch without a weekly report for the last finished week."""
+
+    group_id = serializers.IntegerField()
+    group_name = serializers.CharField()
+    week_start = serializers.DateField(help_text="上一完整周的周一")
 
 
 class ResponsibilityItemSerializer(ScopedModelSerializer):

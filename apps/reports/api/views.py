@@ -6,15 +6,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.plumbing import resolve_type_hint
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.schema import FIELD_ERRORS_COMPONENT
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
-from apps.core.exports import xlsx_response
+from apps.core.exports import XLSX_CONTENT_TYPE, xlsx_response
+from apps.core.writes import writes_for
 from apps.units.models import Unit
 
 from .. import exports, selectors, services
@@ -25,6 +28,7 @@ from ..models import (
     DeliberationList,
     GroupWeeklyReport,
     Meeting,
+    ReportingPolicy,
     ResponsibilityItem,
     ZeroReport,
     ZeroReportCorrection,
@@ -35,9 +39,17 @@ from .serializers import (
     DeliberationListSerializer,
     GroupWeeklyReportSerializer,
     MeetingSerializer,
+    OverdueWeeklyReportSerializer,
+    ReportingPolicySerializer,
     ResponsibilityItemSerializer,
     ZeroReportCorrectSerializer,
     ZeroReportSerializer,
+)
+
+XLSX = extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
+REFUSED_DELETE = OpenApiResponse(
+    response={"$ref": f"#/components/schemas/{FIELD_ERRORS_COMPONENT}"},
+    description="仍被引用，不能删除（中文说明），未删除任何数据",
 )
 
 
@@ -177,6 +189,7 @@ class ZeroReportViewSet(ScopedModelViewSet):
         """今日未报单位."""
         return Response(selectors.missing_today(user=request.user, root=_unit_param(request)))
 
+    @XLSX
     @action(detail=False, methods=["get"])
     def export(self, request):
         rows = (
@@ -228,16 +241,21 @@ class GroupWeeklyReportViewSet(ScopedModelViewSet):
     filterset_class = GroupWeeklyReportFilter
     action_permissions = {"overdue": "view", "export": "view"}
 
+    @XLSX
     @action(detail=False, methods=["get"])
     def export(self, request):
         """党小组周报 .xlsx, filtered like the list."""
         headers, rows = exports.group_weekly_rows(self.filter_queryset(self.get_queryset()))
         return xlsx_response(filename="党小组周报.xlsx", headers=headers, rows=rows)
 
-    @extend_schema(parameters=[OpenApiParameter("branch", int, required=True)])
-    @action(detail=False, methods=["get"])
+    @extend_schema(
+        parameters=[OpenApiParameter("branch", int, required=True)],
+        responses=OverdueWeeklyReportSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
     def overdue(self, request):
-        """Groups of a branch that have not reported last week."""
+        """Party groups of a branch that have not reported for the last finished week, paged
+        like every list."""
         from apps.party.models import PartyOrganisation
 
         raw = request.query_params.get("branch", "")
@@ -248,7 +266,10 @@ class GroupWeeklyReportViewSet(ScopedModelViewSet):
         )
         if branch is None:
             raise ValidationError({"branch": "党支部不存在或不在您的管辖范围内。"})
-        return Response(selectors.overdue_weekly_reports(user=request.user, branch=branch))
+        week_start = selectors.last_finished_week()
+        page = self.paginate_queryset(selectors.overdue_weekly_groups(user=request.user, branch=branch))
+        rows = [{"group_id": g.pk, "group_name": g.name, "week_start": week_start} for g in page]
+        return self.get_paginated_response(OverdueWeeklyReportSerializer(rows, many=True).data)
 
 
 class MeetingFilter(django_filters.FilterSet):
@@ -309,6 +330,7 @@ class MeetingViewSet(ScopedModelViewSet):
             }
         )
 
+    @XLSX
     @action(detail=False, methods=["get"])
     def export(self, request):
         """会议/党课 .xlsx (filtered like the list): attendees present / expected and rate."""
@@ -341,13 +363,56 @@ class DecisionViewSet(ScopedModelViewSet):
     filterset_fields = ["organisation", "meeting", "item"]
 
 
-class DeliberationListViewSet(viewsets.ReadOnlyModelViewSet):
-    """Reference data: the 必议 lists (edited in the admin)."""
+class ReferenceDataPermissions(DjangoModelPermissions):
+    """Global reference data: reading needs the model's view permission anywhere; writing its
+    add/change/delete permission, and the service then asks the authority table at the top of
+    the tree (``deliberation_list.manage``)."""
+
+    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+    perms_map["HEAD"] = perms_map["GET"]
+
+
+class DeliberationListViewSet(viewsets.ModelViewSet):
+    """必议事项清单 (global reference data): read by everyone who works with reports; added,
+    changed and deleted through the services by the holders of ``deliberation_list.manage``
+    at the top of the tree. A list whose items decisions cite is not deleted (400)."""
 
     queryset = DeliberationList.objects.prefetch_related("items").order_by("pk")
     serializer_class = DeliberationListSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, ReferenceDataPermissions]
     pagination_class = None
+
+    def _write(self, serializer, instance, write):
+        data = dict(serializer.validated_data)
+        related = {"items": data.pop("items")} if "items" in data else {}
+        for name, value in data.items():
+            setattr(instance, name, value)
+        saved = write(instance=instance, actor=self.request.user, related=related)
+        serializer.instance = self.get_queryset().get(pk=saved.pk)
+
+    def perform_create(self, serializer):
+        self._write(serializer, DeliberationList(), writes_for(DeliberationList).create)
+
+    def perform_update(self, serializer):
+        instance = DeliberationList.objects.get(pk=serializer.instance.pk)
+        self._write(serializer, instance, writes_for(DeliberationList).update)
+
+    def perform_destroy(self, instance):
+        writes_for(DeliberationList).delete(instance=instance, actor=self.request.user)
+
+    @extend_schema(responses={204: None, 400: REFUSED_DELETE})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+
+class ReportingPolicyViewSet(ScopedModelViewSet):
+    """零报告报送设置: whether a unit (and its subtree) files the daily zero-report, and by when.
+    Read in scope; set, changed and removed by the level above the unit
+    (``reporting_policy.manage``): a unit does not exempt itself nor move its own deadline."""
+
+    queryset = ReportingPolicy.objects.select_related("unit").order_by("unit__path")
+    serializer_class = ReportingPolicySerializer
+    filterset_fields = ["unit", "must_report"]
 
 
 class ResponsibilityItemFilter(django_filters.FilterSet):
@@ -367,6 +432,7 @@ class ResponsibilityItemViewSet(ScopedModelViewSet):
     filterset_class = ResponsibilityItemFilter
     action_permissions = {"completion": "view", "export": "view"}
 
+    @XLSX
     @action(detail=False, methods=["get"])
     def export(self, request):
         """六责清单 .xlsx, filtered like the list (unit subtree, organisation, year, kind, completed)."""
