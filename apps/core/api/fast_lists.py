@@ -34,7 +34,8 @@ class ValuesPage(QuerySet):
     The page reads the joined columns it sends (``unit__name``); a count of the values query
     would keep those joins in its subquery (Django does not drop them with the select list),
     so the count runs on the source queryset, with this one's ordering and limits (what the
-    paginator set: no ordering, capped at ``COUNT_CAP + 1``): the same ``COUNT`` as before."""
+    paginator set: no ordering, capped at ``COUNT_CAP + 1``), selecting the primary key
+    alone where that counts the same rows: the same number as before."""
 
     _source = None
 
@@ -56,7 +57,30 @@ class ValuesPage(QuerySet):
         query = self._source.query.chain()
         for name in ("order_by", "extra_order_by", "default_ordering", "low_mark", "high_mark"):
             setattr(query, name, getattr(self.query, name))
+        if _counts_rows_only(query):
+            # Count primary keys alone: the subquery would otherwise compute every annotation
+            # per row (a per-row CASE over the grants) and, under DISTINCT (a filter across a
+            # to-many join), read every column of the model, encrypted ones included. Filters
+            # on an annotation are written out in the WHERE clause, so they still apply.
+            query.set_annotation_mask(())
+            query.clear_select_fields()
+            query.default_cols = False
+            query.add_fields([query.get_meta().pk.name])
         return query.get_count(using=self.db)
+
+
+def _counts_rows_only(query) -> bool:
+    """Whether the count may select the primary key alone: one row per model row (no
+    grouping, no aggregate, no DISTINCT ON) and no ordering left, which under DISTINCT
+    would have to be selected too."""
+    return (
+        not query.distinct_fields
+        and query.group_by is None
+        and not query.order_by
+        and not query.extra_order_by
+        and not (query.default_ordering and query.get_meta().ordering)
+        and not any(a.contains_aggregate for a in query.annotations.values())
+    )
 
 
 class ValuesListMixin:
