@@ -13,7 +13,7 @@ content: shown only where the content is readable (``warning_flag``).
 import logging
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import BooleanField, Case, F, Q, Value, When
 
 from apps.access.authority import may
 from apps.core.scoping import permitted_condition
@@ -63,6 +63,22 @@ def with_content_readable(queryset, user):
             When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
         )
     )
+
+
+def with_warning_flag(queryset, user):
+    """``content_readable`` and ``warning_flag`` on each record, in the same SQL statement:
+    the flag is ``has_warning_signs`` where the content is readable and NULL elsewhere, so a
+    row read with ``.values()`` never carries the flag to someone not entitled to it."""
+    condition = readable_condition(user)
+    if condition is True:
+        readable, flag = Value(True, output_field=BooleanField()), F("has_warning_signs")
+    elif condition is False:
+        readable = Value(False, output_field=BooleanField())
+        flag = Value(None, output_field=BooleanField())
+    else:
+        readable = Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+        flag = Case(When(condition, then=F("has_warning_signs")), default=None, output_field=BooleanField())
+    return queryset.annotate(content_readable=readable, warning_flag=flag)
 
 
 def is_committee(user, record: TalkRecord) -> bool:

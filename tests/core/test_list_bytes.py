@@ -1,6 +1,7 @@
 """List pages served from ``.values()`` send the same bytes as the reference serializers
 (issue 19, item 3): on the demo corps, pages 1 and 3, page sizes 10 and 100, at headquarters,
-a detachment and a station, once with filters and search.
+a detachment and a station, once with filters and search; talk records also as readers of
+their content (committee, talker, a reader a record is shared with) and as non-readers.
 
 The reference is the viewset itself with DRF's own ``list`` (model instances through the
 ``ModelSerializer`` that stays the viewset's ``serializer_class``): same scope, filters,
@@ -27,6 +28,8 @@ from apps.core.api.pagination import with_total_order
 from apps.core.demo import demo_load
 from apps.core.request_cache import request_scope
 from apps.people.api.views import PersonViewSet
+from apps.talks import services as talk_services
+from apps.talks.api.views import TalkRecordViewSet
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +44,15 @@ class ReferenceNominationViewSet(NominationViewSet):
         return mixins.ListModelMixin.list(self, request, *args, **kwargs)
 
 
+class ReferenceTalkRecordViewSet(TalkRecordViewSet):
+    def list(self, request, *args, **kwargs):
+        return mixins.ListModelMixin.list(self, request, *args, **kwargs)
+
+
 ENDPOINTS = {
     "people": ("/api/people/", PersonViewSet, ReferencePersonViewSet),
     "nominations": ("/api/commendations/nominations/", NominationViewSet, ReferenceNominationViewSet),
+    "talks": ("/api/talks/records/", TalkRecordViewSet, ReferenceTalkRecordViewSet),
 }
 
 USERS = ["demo_hq", "demo_zunyi", "demo_huizhi"]
@@ -58,7 +67,17 @@ FILTERED = {
         {"year": "2025", "ordering": "waiting_since"},
         {"search": "王"},
     ],
+    "talks": [
+        {"kind": ["routine", "home_visit"], "search": "王"},
+        {"followup_status": "open", "ordering": "created_at"},
+        {"search": "营区", "ordering": "-date", "date_from": "2020-01-01", "talker": "demo_huizhi"},
+    ],
 }
+
+#: content readers of talk records on the demo corps (committee by a secretary's grant, or
+#: talker) and users in scope who read no content (administrators, a viewer)
+TALK_READERS = ["demo_guizhou", "demo_zunyi_secretary", "demo_huizhi"]
+TALK_NON_READERS = ["demo_hq", "demo_zunyi", "demo_viewer"]
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +156,95 @@ def test_every_kind_of_subject_and_support_is_on_a_compared_page(demo):
     station = _assert_same("people", demo["users"]["demo_huizhi"], {"page_size": 200}).data["results"]
     assert any("*" not in p["id_number"] for p in people)  # headquarters sees the numbers
     assert station and all("*" in p["id_number"] for p in station)  # the station does not
+
+
+def _talk_params(demo):
+    """The talk list's filters, on units of the demo corps."""
+    units = demo["units"]
+    return [
+        {"kind": "routine"},
+        {"kind": ["home_visit", "admonition", "wartime"], "unit": units["GZ-ZY"].pk},
+        {"unit": units["GZ-ZY-HH-HZ"].pk, "followup_status": "open"},
+        {"unit": units["GZ"].pk, "ordering": "created_at", "date_from": "2020-01-01"},
+    ]
+
+
+def _talk_pages(demo, user):
+    """Pages 1 and 3 at sizes 10 and 100, unfiltered and with each filter, byte-compared;
+    the rows of the pages served."""
+    rows = []
+    for params in [{}, *_talk_params(demo)]:
+        for page_size in (10, 100):
+            for page in (1, 3):
+                response = _assert_same("talks", user, {**params, "page": page, "page_size": page_size})
+                if response.status_code == 200:
+                    rows += response.data["results"]
+    return rows
+
+
+@pytest.mark.parametrize("username", TALK_READERS)
+def test_talk_pages_for_content_readers_are_byte_for_byte_the_reference(username, demo):
+    rows = _talk_pages(demo, demo["users"][username])
+    assert rows and all(r["content_visible"] for r in rows), "this user reads the content of every row"
+    assert any(r["has_warning_signs"] for r in rows) and any(r["has_warning_signs"] is False for r in rows)
+    assert any(r["followups"] for r in rows)
+    assert not any("content" in r for r in rows)  # a list is metadata, for readers too
+
+
+@pytest.mark.parametrize("username", TALK_NON_READERS)
+def test_talk_pages_for_non_readers_are_byte_for_byte_the_reference(username, demo):
+    rows = _talk_pages(demo, demo["users"][username])
+    assert rows, "the demo gives this user nothing to compare"
+    assert not any(r["content_visible"] or r["has_warning_signs"] is not None for r in rows)
+    assert not any("content" in r for r in rows)
+
+
+def test_a_shared_record_is_the_only_row_with_its_flag_on_the_readers_page(demo):
+    """A viewer who reads no content gets one record shared with them: that row alone shows
+    its warning flag, on the fast path as on the reference, and the list logs no read."""
+    from apps.talks.models import TalkContentAccess, TalkRecord
+
+    viewer, secretary = demo["users"]["demo_viewer"], demo["users"]["demo_zunyi_secretary"]
+    record = TalkRecord.objects.filter(
+        unit__path__startswith=demo["units"]["GZ-ZY"].path, has_warning_signs=True
+    ).first()
+    talk_services.talk_share(record=record, reader=viewer, actor=secretary, reason="协助跟进")
+    reads = TalkContentAccess.objects.filter(event="read").count()
+    rows = _talk_pages(demo, viewer)
+    rows += _assert_same("talks", viewer, {"person": record.person_id}).data["results"]
+    flagged = {r["id"] for r in rows if r["content_visible"] or r["has_warning_signs"] is not None}
+    assert flagged == {record.pk}
+    assert {r["has_warning_signs"] for r in rows if r["id"] == record.pk} == {True}
+    assert TalkContentAccess.objects.filter(event="read").count() == reads
+
+
+@pytest.mark.parametrize("username", ["demo_hq", "demo_huizhi", "demo_guizhou"])
+def test_the_talk_page_reads_no_encrypted_column_and_counts_primary_keys_alone(username, demo):
+    """The page reads what it sends; the count (also under the DISTINCT of a follow-up
+    filter) has no ordering and computes no per-row readability."""
+    user = demo["users"][username]
+    for params in ({}, {"followup_status": "open"}):
+        with CaptureQueriesContext(connection) as ctx:
+            _get(TalkRecordViewSet, "/api/talks/records/", user, {**params, "page_size": 100})
+        statements = [q["sql"] for q in ctx.captured_queries]
+        talk_queries = [sql for sql in statements if "talks_talkrecord" in sql]
+        assert not any("_enc" in sql for sql in statements), statements
+        assert not any("id_number" in sql or "birth_date" in sql for sql in talk_queries)
+        [count] = [sql for sql in talk_queries if "COUNT(" in sql]
+        assert "ORDER BY" not in count and "CASE" not in count, count
+
+
+@pytest.mark.parametrize("username", [*TALK_READERS, *TALK_NON_READERS])
+def test_the_talk_list_costs_at_most_five_queries_and_no_more_than_the_reference(username, demo):
+    user = demo["users"][username]
+    path, fast, reference = ENDPOINTS["talks"]
+    queries = {}
+    for name, viewset in (("new", fast), ("reference", reference)):
+        _get(viewset, path, user, {"page_size": 200})
+        with CaptureQueriesContext(connection) as ctx:
+            _get(viewset, path, user, {"page_size": 200})
+        queries[name] = [q["sql"][:160] for q in ctx.captured_queries]
+    assert len(queries["new"]) <= min(5, len(queries["reference"])), queries["new"]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.plumbing import resolve_type_hint
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -13,15 +14,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.access.authority import authorize
+from apps.core.api.fast_lists import ValuesListMixin, date_repr, datetime_repr
 from apps.core.api.filters import UnitSubtreeFilter
 from apps.core.api.permissions import ScopedPermission
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
-from apps.core.exports import xlsx_response
+from apps.core.exports import XLSX_CONTENT_TYPE, xlsx_response
 from apps.people.models import Person
 from apps.units.models import Unit
 
 from .. import services
-from ..content import is_committee, log_reads, with_content_readable
+from ..content import is_committee, log_reads, with_content_readable, with_warning_flag
 from ..models import (
     FollowUp,
     TalkContentAccess,
@@ -169,10 +171,20 @@ class TalkRecordPermission(ScopedPermission):
         return super().has_object_permission(request, view, obj)
 
 
-class TalkRecordViewSet(ScopedModelViewSet):
+KIND_LABELS = {value: str(label) for value, label in TalkKind.choices}
+FOLLOWUP_STATUS_LABELS = {value: str(label) for value, label in FollowUp.Status.choices}
+
+
+class TalkRecordViewSet(ValuesListMixin, ScopedModelViewSet):
     """Talk records 谈心谈话. Lists carry metadata only (``content_visible`` says whether the
     detail would show content); the detail carries content for entitled readers, and each
-    read of content is logged. Searching inside content is not offered (it is encrypted)."""
+    read of content is logged. Searching inside content is not offered (it is encrypted).
+
+    The list is served from ``.values()`` (``apps.core.api.fast_lists``): it reads neither the
+    encrypted columns nor person columns it does not send, and the warning flag comes out of
+    the database already blank where the content is not readable (``with_warning_flag``).
+    ``TalkRecordSerializer`` stays the reference (every other action, the schema, and the
+    byte-for-byte test)."""
 
     queryset = TalkRecord.objects.select_related("person", "unit", "talker").prefetch_related(
         # to_attr: a plain list per record (Django otherwise clones a queryset per record)
@@ -194,8 +206,77 @@ class TalkRecordViewSet(ScopedModelViewSet):
         "void": "view",
     }
 
+    list_values = (
+        "id",
+        "date",
+        "kind",
+        "place",
+        "person_id",
+        "person__name",
+        "unit_id",
+        "unit__name",
+        "talker__username",
+        "talker__first_name",
+        "talker__last_name",
+        "warning_flag",
+        "content_readable",
+        "created_at",
+        "voided_at",
+        "void_reason",
+    )
+
     def get_queryset(self):
-        return with_content_readable(super().get_queryset(), self.request.user)
+        annotate = with_warning_flag if self.action == "list" else with_content_readable
+        return annotate(super().get_queryset(), self.request.user)
+
+    def list_rows(self, rows):
+        """What ``TalkRecordSerializer`` sends for each row, in its field order (metadata only:
+        a list sends no content, so it logs no read)."""
+        followups = {}
+        if rows:
+            for f in (
+                FollowUp.objects.filter(record_id__in=[row["id"] for row in rows])
+                .order_by(*FollowUp._meta.ordering)
+                .values("id", "record_id", "owner__username", "due_date", "status", "completed_on")
+            ):
+                followups.setdefault(f["record_id"], []).append(
+                    {
+                        "id": f["id"],
+                        "record": f["record_id"],
+                        "owner": f["owner__username"],
+                        "due_date": date_repr(f["due_date"]),
+                        "status": f["status"],
+                        "status_display": FOLLOWUP_STATUS_LABELS.get(f["status"], f["status"]),
+                        "completed_on": date_repr(f["completed_on"]),
+                    }
+                )
+        out = []
+        for row in rows:
+            kind = row["kind"]
+            talker_name = f"{row['talker__last_name']}{row['talker__first_name']}".strip()
+            out.append(
+                {
+                    "id": row["id"],
+                    "date": date_repr(row["date"]),
+                    "kind": kind,
+                    "kind_display": KIND_LABELS.get(kind, kind),
+                    "place": row["place"],
+                    "person": row["person_id"],
+                    "person_name": row["person__name"],
+                    "unit": row["unit_id"],
+                    "unit_name": row["unit__name"],
+                    "talker": row["talker__username"],
+                    "talker_name": talker_name or row["talker__username"],
+                    # NULL from the database unless the content is readable (with_warning_flag)
+                    "has_warning_signs": row["warning_flag"] if row["content_readable"] else None,
+                    "followups": followups.get(row["id"], []),
+                    "content_visible": bool(row["content_readable"]),
+                    "created_at": datetime_repr(row["created_at"]),
+                    "voided_at": datetime_repr(row["voided_at"]),
+                    "void_reason": row["void_reason"],
+                }
+            )
+        return out
 
     def _with_content(self, records, data):
         readable = [r for r in records if getattr(r, "content_readable", False)]
@@ -273,6 +354,7 @@ class TalkRecordViewSet(ScopedModelViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=False, methods=["get"])
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())
