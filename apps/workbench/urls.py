@@ -24,6 +24,7 @@ urlpatterns = [
     path("nominations/<int:pk>/edit/", nominations.nomination_edit, name="nomination-edit"),
     path("inbox/", nominations.inbox_page, name="inbox"),
     path("inbox/bulk/", nominations.bulk_approve, name="inbox-bulk"),
+    path("inbox/<int:pk>/", nominations.decision_page, name="decision"),
     path("inbox/<int:pk>/<str:action>/", nominations.decide, name="decide"),
     path("board/", board.board_page, name="board"),
     path("delegations/", delegations.delegations, name="delegations"),

@@ -77,7 +77,9 @@ def waiting(wb):
 
 
 def test_inbox_offers_only_the_actions_valid_in_the_state(wb, login, waiting):
-    text = login(wb.approver).get("/inbox/").content.decode()
+    listing = login(wb.approver).get("/inbox/").content.decode()
+    assert f"/inbox/{waiting.pk}/" in listing and "审阅并处理" in listing
+    text = login(wb.approver).get(f"/inbox/{waiting.pk}/").content.decode()
     assert ">审批通过<" in text and ">退回修改<" in text and ">否决<" in text
     for invalid in ("提交", "审核通过", "撤回", "提出异议"):
         assert f">{invalid}<" not in text
@@ -89,7 +91,7 @@ def test_reviewer_is_offered_review_not_approve(wb, login):
     n = services.nomination_submit(
         nomination=make_nomination(wb.tree.station, wb.station_admin, wb.people[1]), actor=wb.station_admin
     )
-    text = login(wb.secretary).get("/inbox/").content.decode()
+    text = login(wb.secretary).get(f"/inbox/{n.pk}/").content.decode()
     assert f"/inbox/{n.pk}/review/" in text and f"/inbox/{n.pk}/approve/" not in text
 
 

@@ -20,18 +20,16 @@ from ..forms import DecisionForm, NominationForm
 from .common import apply_errors, page, requires, sections, under
 
 S = Nomination.Status
-#: the decisions offered per state (who may take them is the services' rule; the inbox
-#: only lists nominations waiting for this user)
-ACTIONS = {
-    S.SUBMITTED: [(code, WORKFLOW_ACTIONS[code][0]) for code in ("review", "return", "reject")],
-    S.APPROVING: [(code, WORKFLOW_ACTIONS[code][0]) for code in ("approve", "return", "reject")],
-}
 NEEDS_REASON = {"return", "reject"}
+#: the steps a waiting nomination can meet in the inbox, and the services that take them;
+#: which of them are offered for a nomination is ``nomination_available_actions``'s answer
+#: (the same the API's ``available_actions`` and the admin's decide page give)
 SERVICES = {
     "review": services.nomination_review,
     "approve": services.nomination_approve,
     "return": services.nomination_return,
     "reject": services.nomination_reject,
+    "withdraw": services.nomination_withdraw,
 }
 MAX_FILES = 10
 
@@ -247,8 +245,20 @@ def _waiting(request, pk) -> Nomination:
     return nomination
 
 
-def _rows(nominations):
-    return [{"n": n, "actions": ACTIONS.get(n.status, [])} for n in nominations]
+STEP_LABELS = {
+    "create": "起草",
+    "award": "公示期满授予",
+    **{code: label for code, (label, _guard) in WORKFLOW_ACTIONS.items()},
+}
+
+
+def offered_actions(nomination: Nomination, user) -> list[tuple[str, str]]:
+    """The buttons for one nomination: exactly ``nomination_available_actions``, labelled as
+    the workflow names them."""
+    return [
+        (code, WORKFLOW_ACTIONS[code][0])
+        for code in nomination_available_actions(nomination=nomination, actor=user)
+    ]
 
 
 @requires("deciding")
@@ -257,7 +267,33 @@ def inbox_page(request):
     return page(
         request,
         "workbench/inbox.html",
-        {"rows": _rows(waiting), "may_delegate": services.approves_anywhere(request.user)},
+        {"rows": [{"n": n} for n in waiting], "may_delegate": services.approves_anywhere(request.user)},
+    )
+
+
+def _decision_context(request, nomination, **extra) -> dict:
+    return {
+        "row": {"n": nomination, "actions": offered_actions(nomination, request.user), "open": True},
+        "attachments": list(nomination.attachments.order_by("uploaded_at", "pk")),
+        "trail": [
+            {"d": d, "label": STEP_LABELS.get(d.action, d.action)}
+            for d in nomination.decisions.select_related("actor", "level").order_by("at", "pk")
+        ],
+        **extra,
+    }
+
+
+@requires("deciding")
+def decision_page(request, pk):
+    """One waiting nomination opened for a decision: its deeds, evidence and trail, and the
+    buttons of the steps valid now (the list itself shows none: asking the workflow's guards
+    costs queries per nomination, so they are asked for the one opened)."""
+    nomination = _waiting(request, pk)
+    return page(
+        request,
+        "workbench/inbox_decision.html",
+        _decision_context(request, nomination),
+        fragment="workbench/_inbox_row.html",
     )
 
 
@@ -265,9 +301,9 @@ def inbox_page(request):
 @requires("deciding")
 def decide(request, pk, action):
     nomination = _waiting(request, pk)
-    valid = dict(ACTIONS.get(nomination.status, []))
-    if action not in valid:
-        raise Http404  # never offered in this state
+    valid = dict(offered_actions(nomination, request.user))
+    if action not in valid or action not in SERVICES:
+        raise Http404  # not a step this user may take on it now
     form = DecisionForm(request.POST)
     form.is_valid()
     comment = (form.cleaned_data.get("comment") or "").strip()
@@ -281,19 +317,22 @@ def decide(request, pk, action):
             error = _messages(exc)
     if error:
         if request.htmx:
+            current = services.inbox(request.user).filter(pk=pk).first()  # as it stands now
+            if current is None:
+                gone = f"{_subject(nomination)}的推荐已不在您的待办中（可能已被他人处理）：{error}"
+                return page(
+                    request, "workbench/inbox.html", {"done": gone}, fragment="workbench/_inbox_done.html"
+                )
+            nomination = current
             return page(
                 request,
-                "workbench/inbox.html",
-                {
-                    "row": {"n": nomination, "actions": ACTIONS.get(nomination.status, [])},
-                    "error": error,
-                    "comment": comment,
-                },
+                "workbench/inbox_decision.html",
+                _decision_context(request, nomination, error=error, comment=comment),
                 fragment="workbench/_inbox_row.html",
                 status=200,  # htmx swaps only 2xx answers: the row comes back with the message
             )
         messages.error(request, f"{nomination.award_kind.name}推荐未处理：{error}")
-        return redirect("workbench:inbox")
+        return redirect("workbench:decision", pk=nomination.pk)
     done = f"已{valid[action]}：{_subject(nomination)}（{nomination.award_kind.name}）。"
     if request.htmx:
         return page(request, "workbench/inbox.html", {"done": done}, fragment="workbench/_inbox_done.html")
