@@ -510,17 +510,29 @@ def scheme_save(*, instance: Scheme, actor, m2m: dict | None = None, related: di
 
 
 @transaction.atomic
-def scheme_part_save(*, instance, actor):
-    """Create or change a criterion, grade band or evaluator role of a scheme."""
+def scheme_part_save(*, instance, actor, m2m: dict | None = None, related: dict | None = None):
+    """Create or change a criterion, grade band or evaluator role of a scheme (its scheme
+    row locked). A criterion stays in its scheme, under a parent of the same scheme, and is
+    never its own ancestor."""
     _require_scheme_manager(actor)
-    if (
-        isinstance(instance, Criterion)
-        and instance.parent_id
-        and instance.parent.scheme_id != instance.scheme_id
-    ):
-        raise ValidationError({"parent": "上级指标须属于同一考核方案。"})
+    Scheme.objects.select_for_update().filter(pk=instance.scheme_id).first()
+    if isinstance(instance, Criterion):
+        _check_criterion(instance)
     instance.save()
     return instance
+
+
+def _check_criterion(criterion: Criterion) -> None:
+    if criterion.pk:
+        stored_scheme = Criterion.objects.filter(pk=criterion.pk).values_list("scheme_id", flat=True).first()
+        if stored_scheme is not None and stored_scheme != criterion.scheme_id:
+            raise ValidationError({"scheme": "指标不能移到其他考核方案。"})
+    if not criterion.parent_id:
+        return
+    if criterion.parent.scheme_id != criterion.scheme_id:
+        raise ValidationError({"parent": "上级指标须属于同一考核方案。"})
+    if criterion.pk and criterion.parent_id in _with_children(criterion):
+        raise ValidationError({"parent": "上级指标不能是该指标本身或其下级指标。"})
 
 
 @transaction.atomic

@@ -293,3 +293,103 @@ def test_the_schema_declares_the_ranking_parameters_the_xlsx_answer_and_the_prop
     assert "201" in propose and "200" not in propose
     assert propose["201"]["content"]["application/json"]["schema"]["type"] == "array"
     assert {"post", "put", "patch", "delete"} <= set(paths[f"{URL}{{id}}/"]) | set(paths[URL])
+
+
+# --- criteria ----------------------------------------------------------------------------------
+
+CRITERIA = "/api/evaluations/criteria/"
+
+
+def test_a_bureau_administrator_adds_changes_and_deletes_criteria(api, bureau):
+    scheme = make_scheme()
+    heading = scheme.criteria.first()
+    client = api(bureau)
+    created = client.post(
+        CRITERIA,
+        {"scheme": scheme.pk, "parent": heading.pk, "name": "细项", "weight": "1", "max_score": "5"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert client.patch(f"{CRITERIA}{pk}/", {"max_score": "8"}, format="json").status_code == 200
+    listed = client.get(CRITERIA, {"scheme": scheme.pk}).json()["results"]
+    assert {c["name"]: c["max_score"] for c in listed} == {"甲": "10.00", "乙": "20.00", "细项": "8.00"}
+    assert client.delete(f"{CRITERIA}{pk}/").status_code == 204
+    assert scheme.criteria.count() == 2
+
+
+def test_a_criterion_stays_in_its_scheme_under_a_parent_of_the_same_scheme_and_never_under_itself(
+    api, bureau
+):
+    scheme, other = make_scheme(), make_scheme()
+    first, second = scheme.criteria.order_by("order")
+    child = services.scheme_part_save(
+        instance=type(first)(scheme=scheme, parent=first, name="子项"), actor=bureau
+    )
+    client = api(bureau)
+    cases = [
+        (
+            client.post(
+                CRITERIA,
+                {"scheme": scheme.pk, "parent": other.criteria.first().pk, "name": "x"},
+                format="json",
+            ),
+            "parent",
+        ),
+        (client.patch(f"{CRITERIA}{second.pk}/", {"scheme": other.pk}, format="json"), "scheme"),
+        (client.patch(f"{CRITERIA}{first.pk}/", {"parent": child.pk}, format="json"), "parent"),
+        (client.patch(f"{CRITERIA}{first.pk}/", {"parent": first.pk}, format="json"), "parent"),
+        (
+            client.post(CRITERIA, {"scheme": scheme.pk, "name": "x", "max_score": "0"}, format="json"),
+            "max_score",
+        ),
+    ]
+    for response, field in cases:
+        assert response.status_code == 400, response.content
+        assert in_chinese(response.json(), field), response.json()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.parent_id, second.scheme_id, scheme.criteria.count()) == (None, scheme.pk, 3)
+
+
+def test_a_scored_criterion_is_not_deleted(api, tree, hq, bureau):
+    from tests.factories.evaluations import sheet
+
+    scheme = make_scheme()
+    evaluation = evaluation_create(scheme=scheme, subject=make_person(tree.station), year=2026, actor=hq)
+    services.scores_submit(evaluation=evaluation, evaluator=hq, scores=sheet(scheme, "8", "10"))
+    criterion = scheme.criteria.first()
+    response = api(bureau).delete(f"{CRITERIA}{criterion.pk}/")
+    assert response.status_code == 400, response.content
+    assert "已有评分" in json.dumps(response.json(), ensure_ascii=False)
+    assert scheme.criteria.filter(pk=criterion.pk).exists()
+
+
+def test_below_the_bureau_criteria_are_read_but_never_written(api, tree):
+    scheme = make_scheme()
+    criterion = scheme.criteria.first()
+    client = api(user_with_role("unit_admin", tree.corps))
+    assert client.get(CRITERIA, {"scheme": scheme.pk}).status_code == 200
+    refusals = [
+        client.post(CRITERIA, {"scheme": scheme.pk, "name": "越权"}, format="json"),
+        client.patch(f"{CRITERIA}{criterion.pk}/", {"name": "越权"}, format="json"),
+        client.delete(f"{CRITERIA}{criterion.pk}/"),
+    ]
+    assert [r.status_code for r in refusals] == [403] * 3
+    criterion.refresh_from_db()
+    assert criterion.name == "甲" and scheme.criteria.count() == 2
+
+
+def test_listing_criteria_takes_the_same_number_of_queries_for_few_and_many(api, tree):
+    client = api(user_with_role("viewer", tree.station))
+    client.get(CRITERIA)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(CRITERIA, {"page_size": 200}).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(5):
+        make_scheme()
+    assert queries() == few

@@ -14,6 +14,24 @@ class CriterionSerializer(serializers.ModelSerializer):
         fields = ["id", "parent", "name", "description", "weight", "max_score", "required", "order"]
 
 
+class CriterionWriteSerializer(serializers.ModelSerializer):
+    """A criterion on its own (``/api/evaluations/criteria/``): written by who manages schemes."""
+
+    scheme = serializers.PrimaryKeyRelatedField(queryset=Scheme.objects.all())
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Criterion.objects.all(), allow_null=True, required=False, help_text="上级指标（同一方案）"
+    )
+
+    class Meta:
+        model = Criterion
+        fields = ["id", "scheme", "parent", "name", "description", "weight", "max_score", "required", "order"]
+        extra_kwargs = {
+            "weight": {"max_value": Decimal("1000")},
+            "max_score": {"max_value": Decimal("1000")},
+            "order": {"max_value": 1000},
+        }
+
+
 class GradeBandSerializer(serializers.ModelSerializer):
     class Meta:
         model = GradeBand

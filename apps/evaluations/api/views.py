@@ -18,9 +18,10 @@ from apps.units.choices import live_units
 from apps.units.models import Unit
 
 from .. import selectors, services
-from ..models import Evaluation, EvaluationStatus, GroupHonour, Scheme, SubjectKind
+from ..models import Criterion, Evaluation, EvaluationStatus, GroupHonour, Scheme, SubjectKind
 from .serializers import (
     CorrectionSerializer,
+    CriterionWriteSerializer,
     DistributionRowSerializer,
     EvaluationCreateSerializer,
     EvaluationDetailSerializer,
@@ -51,7 +52,8 @@ class SchemePermission(BasePermission):
         if not (user and user.is_authenticated):
             return False
         if request.method in SAFE_METHODS:
-            return user.has_perm("evaluations.view_scheme")
+            opts = view.queryset.model._meta
+            return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
         if not services.scheme_may_manage(actor=user):
             raise PermissionDenied(SCHEME_MANAGERS_ONLY)
         return True
@@ -60,13 +62,24 @@ class SchemePermission(BasePermission):
 SCHEME_MANAGERS_ONLY = "考核方案为全局参考数据，只有消防救援局（总部）管理员或系统管理员可以修改。"
 
 
-class SchemeViewSet(viewsets.ModelViewSet):
+class ReferenceWritesMixin:
+    """Schemes and their criteria: read by everyone who uses evaluations, written by who
+    holds ``scheme.manage`` on the root, through the services (their refusals in Chinese)."""
+
+    permission_classes = [SchemePermission]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoPermissionDenied):  # keep the service's Chinese reason
+            exc = PermissionDenied(str(exc) or None)
+        return super().handle_exception(exc)
+
+
+class SchemeViewSet(ReferenceWritesMixin, viewsets.ModelViewSet):
     """考核方案 (reference data, the same for everyone): read by everyone who uses
     evaluations; created, changed and deleted through the services by HQ at the bureau."""
 
     queryset = Scheme.objects.prefetch_related("criteria", "bands", "evaluator_roles__role").order_by("code")
     serializer_class = SchemeSerializer
-    permission_classes = [SchemePermission]
     pagination_class = None
 
     def perform_create(self, serializer):
@@ -97,10 +110,36 @@ class SchemeViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.scheme_delete(instance=instance, actor=self.request.user)
 
-    def handle_exception(self, exc):
-        if isinstance(exc, DjangoPermissionDenied):  # keep the service's Chinese reason
-            exc = PermissionDenied(str(exc) or None)
-        return super().handle_exception(exc)
+
+class CriterionViewSet(ReferenceWritesMixin, viewsets.ModelViewSet):
+    """考核指标 of the schemes (``?scheme=<id>``); a criterion with scores is not deleted."""
+
+    queryset = Criterion.objects.order_by("scheme__code", "order", "pk")
+    serializer_class = CriterionWriteSerializer
+    filterset_fields = ["scheme"]
+    ordering_fields = ["order", "name"]
+
+    def perform_create(self, serializer):
+        instance = Criterion(**serializer.validated_data)
+        serializer.instance = services.scheme_part_save(instance=instance, actor=self.request.user)
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(instance, name, value)
+        serializer.instance = services.scheme_part_save(instance=instance, actor=self.request.user)
+
+    @extend_schema(
+        responses={
+            204: None,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="该指标已有评分，不能删除；未删除任何数据"),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        services.scheme_part_delete(instance=instance, actor=self.request.user)
 
 
 class EvaluationFilter(django_filters.FilterSet):
