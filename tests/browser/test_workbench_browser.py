@@ -160,6 +160,9 @@ def test_approver_sees_only_valid_actions_and_approves(page, live_server, statio
     login(page, live_server, "wb_approver")
     steps("inbox")
     row = f"#nomination-{nomination.pk}"
+    page.click(f"{row} [data-open]")  # 审阅并处理: the row opens with deeds, evidence and buttons
+    page.wait_for_selector(f"{row} button[data-action]")
+    steps("opened")
     actions = page.eval_on_selector_all(f"{row} button[data-action]", "bs => bs.map(b => b.dataset.action)")
     assert actions == ["approve", "return", "reject"]
     page.click(f"{row} button[data-action=return]")  # no reason given
@@ -229,3 +232,66 @@ def test_hq_admin_index_opens_with_the_board_and_fits_the_screen(page, live_serv
     page.wait_for_selector("#board")
     steps("board", foreign=["乙省总队"])
     assert "今日尚未报送 4 个单位" in page.inner_text("#status-board")
+
+
+def test_station_admin_files_this_weeks_party_group_report(page, live_server, station_data):
+    from apps.reports.models import GroupWeeklyReport
+
+    w = station_data
+    steps = Steps(page, "weekly-report")
+    login(page, live_server, "wb_station")
+    page.click(f"#weekly-file-{w.group.pk}")
+    page.wait_for_selector("#weekly-form")
+    assert page.input_value("select[name=group]") == str(w.group.pk)
+    monday = datetime.date.today() - datetime.timedelta(days=datetime.date.today().weekday())
+    assert page.input_value("input[name=week_start]") == monday.isoformat()
+    steps("form")
+    page.fill("textarea[name=work_done]", "  ")  # passes the browser's check, not the server's
+    page.click("#weekly-submit")  # nothing written: the form comes back saying what is missing
+    page.wait_for_selector("#weekly-form .wb-field-error")
+    steps("missing-work")
+    assert "请填写本周工作" in page.inner_text("#weekly-form")
+    page.fill("textarea[name=work_done]", "组织党员学习一次，开展体能训练三次。")
+    page.fill("textarea[name=members_state_of_mind]", "党员思想稳定，一名党员家中有事已谈心。")
+    page.fill("textarea[name=next_week_plan]", "开展党小组工作交流会。")
+    steps("filled")
+    page.click("#weekly-submit")
+    page.wait_for_selector("#weekly-done")
+    steps("filed")
+    assert "已报送" in page.inner_text("#weekly-done")
+    report = GroupWeeklyReport.objects.get(group=w.group)
+    assert report.week_start == monday and report.filed_by == w.station_admin
+    page.click("#weekly-done a")
+    page.wait_for_selector(f"#weekly-status-{w.group.pk}")
+    steps("home")
+    assert "已报送" in page.inner_text(f"#weekly-status-{w.group.pk}")
+
+
+def test_drafter_continues_a_draft_uploads_evidence_and_submits(page, live_server, station_data, tmp_path):
+    from apps.commendations.models import Nomination
+
+    w = station_data
+    draft = make_nomination(w.tree.station, w.station_admin, w.people[1])
+    evidence = tmp_path / "获奖证明.pdf"
+    evidence.write_bytes(b"%PDF-1.4 evidence")
+    steps = Steps(page, "draft-continue")
+    login(page, live_server, "wb_station")
+    page.click(f"#draft-{draft.pk}")
+    page.wait_for_selector("#nomination-form")
+    assert page.is_checked(f"#subject-{w.people[1].pk}")
+    steps("draft")
+    page.fill("textarea[name=deeds]", "  ")  # passes the browser's check, not the server's
+    page.click("#nomination-draft")  # blank deeds: the form comes back, nothing written
+    page.wait_for_selector("#nomination-form .wb-field-error")
+    steps("missing-deeds")
+    assert "请填写先进事迹" in page.inner_text("#nomination-form")
+    page.fill("textarea[name=deeds]", "汛期连续参加抢险救援 12 次，转移群众 60 余人。")
+    page.set_input_files("#evidence", str(evidence))
+    steps("filled")
+    page.click("#nomination-submit")
+    page.wait_for_selector("#messages")
+    steps("submitted")
+    assert "推荐已提交" in page.inner_text("#messages")
+    draft.refresh_from_db()
+    assert draft.status == Nomination.Status.SUBMITTED and draft.attachments.count() == 1
+    assert draft.deeds.startswith("汛期连续参加抢险救援")
