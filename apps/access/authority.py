@@ -46,6 +46,14 @@ AUTHORITY: dict[str, Rule] = {
     "nomination.delete": Rule("commendations.delete_nomination", UNIT, "删除表彰推荐"),
     "quota.set": Rule("commendations.change_quota", ABOVE, "设定表彰名额"),
     "delegation.create": Rule("commendations.approve_nomination", UNIT, "委托审批"),
+    # global reference data: the services ask it on every root unit (held at the top of the
+    # tree, i.e. HQ for the whole installation) — a grant lower down edits nothing global
+    "award_kind.manage": Rule("commendations.change_awardkind", UNIT, "管理奖项类别"),
+    # 报告与会议
+    # a unit does not exempt itself from the daily zero-report nor move its own deadline
+    "reporting_policy.manage": Rule("reports.change_reportingpolicy", ABOVE, "设定零报告报送要求"),
+    # global reference data, like award kinds (asked on every root unit)
+    "deliberation_list.manage": Rule("reports.change_deliberationlist", UNIT, "管理必议事项清单"),
     # 授权与角色
     "grant.create": Rule("access.add_grant", UNIT, "授权"),
     "grant.change": Rule("access.change_grant", UNIT, "修改授权"),
@@ -66,6 +74,11 @@ AUTHORITY: dict[str, Rule] = {
     "operation.report": Rule("operations.file_wartime_report", UNIT, "报送战时日报"),
     "operation.observe": Rule("operations.record_observation", UNIT, "记录战时考察"),
     "operation.commend": Rule("operations.commend_in_operation", UNIT, "战时通报表扬"),
+    # 考核考评: schemes are reference data shared by every corps, so the rule is asked on
+    # every root unit (may_everywhere, apps.evaluations.services.scheme_may_manage): HQ at
+    # the bureau or a superuser; a corps would otherwise change what other corps are
+    # evaluated by
+    "scheme.manage": Rule("evaluations.change_scheme", UNIT, "管理考核方案"),
 }
 
 
@@ -99,3 +112,21 @@ def authorize(actor, action: str, unit) -> None:
         if rule.level == SUPERUSER:
             raise PermissionDenied(f"只有系统管理员可以{rule.label}。")
         raise PermissionDenied(f"您无权在{where}{rule.label}。")
+
+
+def may_everywhere(actor, action: str) -> bool:
+    """``may`` on every live root unit: the authority over global reference data (award kinds,
+    必议 lists), held at the top of the tree (HQ of the whole installation) or by a superuser."""
+    from apps.units.models import Unit
+
+    if actor is not None and actor.is_authenticated and actor.is_active and actor.is_superuser:
+        return True
+    roots = list(Unit.objects.filter(depth=1, dissolved_on__isnull=True))
+    return bool(roots) and all(may(actor, action, root) for root in roots)
+
+
+def authorize_everywhere(actor, action: str) -> None:
+    """Raise ``PermissionDenied`` (a Chinese message) unless ``may_everywhere(actor, action)``."""
+    if not may_everywhere(actor, action):
+        label = rule_for(action).label
+        raise PermissionDenied(f"只有在最上级单位获得授权的管理员或系统管理员可以{label}（全局数据）。")

@@ -28,6 +28,9 @@ EXPECTED = {
     "nomination.delete": {"hq_admin", "unit_admin"},
     "quota.set": {"hq_admin", "unit_admin"},
     "delegation.create": {"approver"},
+    "award_kind.manage": {"hq_admin", "unit_admin"},  # asked on the root units by the services
+    "reporting_policy.manage": {"hq_admin", "unit_admin"},
+    "deliberation_list.manage": {"hq_admin", "unit_admin"},  # asked on the root units
     "grant.create": {"hq_admin", "unit_admin"},
     "grant.change": {"hq_admin", "unit_admin"},
     "grant.revoke": {"hq_admin", "unit_admin"},
@@ -44,11 +47,14 @@ EXPECTED = {
     "operation.report": {"hq_admin", "unit_admin", "secretary"},
     "operation.observe": {"hq_admin", "secretary"},
     "operation.commend": {"hq_admin", "secretary"},
+    # asked of the tree's root by the evaluations services (schemes are shared reference data)
+    "scheme.manage": {"hq_admin", "unit_admin", "secretary"},
 }
 
 #: level of each action: who decides it relative to the unit acted on
 EXPECTED_LEVEL = {
     "quota.set": ABOVE,  # set by the level that allocates it
+    "reporting_policy.manage": ABOVE,  # a unit does not exempt itself from reporting
     "role.edit": SUPERUSER,
     "user.flags": SUPERUSER,
     "user.create": SUPERUSER,

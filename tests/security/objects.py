@@ -553,11 +553,84 @@ def _create_responsibilities(ctx):
     return payload, {"organisation": "party.partyorganisation", "assignee": "people.person"}
 
 
+def _create_reporting_policies(ctx):
+    from apps.units.models import Unit
+    from tests.factories.units import make_unit
+
+    # set by the level above (reporting_policy.manage): a station sets its squad's, never its own
+    squad = make_unit(Unit.objects.get(pk=ctx.tree.station.pk), "squad")
+    return {"unit": squad.pk, "must_report": False, "deadline": "17:30"}, {"unit": "units.unit"}
+
+
+def _entitled_at_the_top(ctx):
+    """Global reference data is managed from the top of the tree: the user also holds the HQ
+    administrator's role on the root unit (award_kind.manage, deliberation_list.manage)."""
+    from tests.factories.units import grant
+
+    if not ctx.user.grants.filter(unit=ctx.tree.root).exists():
+        grant(ctx.user, ctx.tree.root, "hq_admin")
+
+
+def _create_award_kinds(ctx):
+    _entitled_at_the_top(ctx)
+    payload = {
+        "code": f"AK{next(_n):05d}",
+        "name": "优秀消防员",
+        "approving_kind": "corps",
+        "collective": False,
+        "notice_days": 5,
+    }
+    return payload, {}
+
+
+def _create_deliberation_lists(ctx):
+    _entitled_at_the_top(ctx)
+    payload = {
+        "code": f"DL{next(_n):05d}",
+        "name": "三必议",
+        "unit_kinds": "station",
+        "items": [{"order": 1, "text": "年度工作计划"}, {"order": 2, "text": "评先评优"}],
+    }
+    return payload, {}
+
+
 def _create_evaluations(ctx):
     from tests.factories.evaluations import make_scheme
 
     payload = {"scheme": make_scheme().pk, "subject": make_person(ctx.tree.station).pk, "year": 2026}
     return payload, {"subject": "people.person"}
+
+
+def _create_schemes(ctx):
+    _entitled_at_the_top(ctx)  # scheme.manage, like the other reference data
+    payload = {
+        "code": f"bi-scheme-{next(_n)}",
+        "name": "新考核方案",
+        "subject_kind": "person",
+        "period_kind": "year",
+        "aggregation": "mean",
+        "description": "",
+        "honour_top_n": 1,
+        "is_active": True,
+        "bands": [{"label": "优秀", "min_total": "90.00"}, {"label": "称职", "min_total": "60.00"}],
+        "evaluator_roles": [{"role": "secretary", "weight": "2.00"}],
+    }
+    return payload, {}
+
+
+def _create_criteria(ctx):
+    from tests.factories.evaluations import make_scheme
+
+    _entitled_at_the_top(ctx)
+    scheme = make_scheme()
+    parent = scheme.criteria.first()
+    return {
+        "scheme": scheme.pk,
+        "parent": parent.pk,
+        "name": "新指标",
+        "weight": "1.00",
+        "max_score": "10.00",
+    }, {}
 
 
 def _create_delegations(ctx):
@@ -587,7 +660,12 @@ VALID_CREATE = {
     "reports/meetings": _create_meetings,
     "reports/decisions": _create_decisions,
     "reports/responsibilities": _create_responsibilities,
+    "reports/policies": _create_reporting_policies,
+    "reports/deliberation-lists": _create_deliberation_lists,
+    "commendations/award-kinds": _create_award_kinds,
     "evaluations/evaluations": _create_evaluations,
+    "evaluations/schemes": _create_schemes,
+    "evaluations/criteria": _create_criteria,
 }
 
 # The operations app's create payloads live beside its tests (built through its services).

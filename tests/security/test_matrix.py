@@ -45,11 +45,12 @@ UNSCOPED_ENDPOINTS = {
     "roles": "reference data: the grantable roles",
     "me": "the caller's own account and grants",
     "notifications": "recipient-owned (tests/notifications)",
-    "commendations/award-kinds": "reference data",
+    "commendations/award-kinds": "global reference data (test_reference_data_matrix below)",
     "commendations/delegations": "owned by the approving user",
     "notification-preferences": "the caller's own notification choices",
-    "reports/deliberation-lists": "reference data",
+    "reports/deliberation-lists": "global reference data (test_reference_data_matrix below)",
     "evaluations/schemes": "reference data",
+    "evaluations/criteria": "reference data (the schemes' criteria)",
 }
 #: admin models that are not unit-scoped, and why
 UNSCOPED_ADMIN = {
@@ -119,7 +120,7 @@ CHANGE_RULES = {
 }
 #: in scope and holding ``change_``/``delete_``, yet decided by an authority rule of the table
 #: (``apps/access/authority.py``): a capped unit does not set its own quota
-AUTHORITY_WRITES = {"commendations/quotas": "quota.set"}
+AUTHORITY_WRITES = {"commendations/quotas": "quota.set", "reports/policies": "reporting_policy.manage"}
 #: query parameters an export needs to produce rows
 EXPORT_PARAMS = {
     ("evaluations/evaluations", "ranking-xlsx"): lambda obj: {"scheme": obj.scheme_id, "year": obj.year},
@@ -278,6 +279,30 @@ def test_api_endpoint_matrix(prefix, viewset, world, api):
                 assert 400 <= created.status_code < 500, (role, "POST {}", created.status_code)
 
 
+#: custom detail actions an authority rule decides on an object in the role's own station:
+#: (prefix, url_path) → (rule, body for the role). Allowed by the table → 2xx, else 403 with the
+#: object unchanged (outside objects: ``check_outside_writes``). Deactivating and resetting a
+#: person's login, per role: tests/access/test_person_accounts.py.
+AUTHORITY_ACTIONS = {
+    ("people", "account"): ("user.manage", lambda role: {"username": f"matrix_login_{role}"}),
+}
+
+
+@pytest.mark.parametrize("prefix,url_path", list(AUTHORITY_ACTIONS))
+def test_authority_actions_follow_the_table(prefix, url_path, world, api):
+    rule, body = AUTHORITY_ACTIONS[(prefix, url_path)]
+    model = dict((p, v) for p, v, _ in router.registry)[prefix].queryset.model
+    for role, user in world.users.items():
+        obj = FACTORIES[model._meta.label_lower](world.tree.station, world)
+        before = snapshot(obj)
+        response = api(user).post(f"/api/{prefix}/{obj.pk}/{url_path}/", body(role), format="json")
+        if may(user, rule, scope_unit_of(obj)):
+            assert 200 <= response.status_code < 300, (role, url_path, response.status_code)
+        else:
+            assert response.status_code == 403, (role, url_path, response.status_code)
+            assert snapshot(obj) == before, (role, url_path, "a refused action changed the row")
+
+
 def scoped_admins():
     return [(m, a) for m, a in admin.site._registry.items() if isinstance(a, ScopedAdminMixin)]
 
@@ -302,3 +327,82 @@ def test_admin_matrix(model, model_admin, world, client):
                 assert response.status_code in (302, 403, 404), (role, where, page, response.status_code)
                 if response.status_code == 302:
                     assert f"/{pk}/" not in response["Location"]
+
+
+#: global reference data (not unit-scoped): prefix → (authority rule, a new object, a valid
+#: create payload). Read by the holders of the model's view permission anywhere; written only
+#: by the holders of the rule at the top of the tree (``may_everywhere``), through the services.
+REFERENCE_DATA = {
+    "commendations/award-kinds": (
+        "award_kind.manage",
+        lambda: _award_kind(),
+        lambda: {"code": "matrix_new", "name": "新奖项", "approving_kind": "corps"},
+    ),
+    "reports/deliberation-lists": (
+        "deliberation_list.manage",
+        lambda: _deliberation_list(),
+        lambda: {"code": "matrix_new", "name": "新清单", "unit_kinds": "station", "items": []},
+    ),
+    "evaluations/schemes": (
+        "scheme.manage",
+        lambda: _scheme(),
+        lambda: {"code": "matrix-new", "name": "新方案", "subject_kind": "person", "period_kind": "year"},
+    ),
+    "evaluations/criteria": (
+        "scheme.manage",
+        lambda: _scheme().criteria.first(),
+        lambda: {"scheme": _scheme_id("matrix-scheme"), "name": "新指标", "max_score": "10"},
+    ),
+}
+
+
+def _scheme():
+    from apps.evaluations.models import Scheme
+    from tests.factories.evaluations import make_scheme
+
+    return Scheme.objects.filter(code="matrix-scheme").first() or make_scheme(code="matrix-scheme")
+
+
+def _scheme_id(code):
+    from apps.evaluations.models import Scheme
+
+    return Scheme.objects.get(code=code).pk
+
+
+def _award_kind():
+    from apps.commendations.models import AwardKind
+
+    return AwardKind.objects.create(code="matrix_kind", name="矩阵奖项", approving_kind="corps")
+
+
+def _deliberation_list():
+    from apps.reports.models import DeliberationList
+
+    return DeliberationList.objects.create(code="matrix_list", name="矩阵清单", unit_kinds="station")
+
+
+@pytest.mark.parametrize("prefix", list(REFERENCE_DATA))
+def test_reference_data_matrix(prefix, world, api):
+    from tests.factories.units import user_with_role
+
+    _rule, make, payload = REFERENCE_DATA[prefix]
+    model = dict((p, v) for p, v, _ in router.registry)[prefix].queryset.model
+    opts = model._meta
+    obj = make()
+    url = f"/api/{prefix}/{obj.pk}/"
+    for level, users in world.level_users.items():
+        for role, user in users.items():
+            client = api(user)
+            can_view = f"{opts.app_label}.view_{opts.model_name}" in world.views[role]
+            listing = client.get(f"/api/{prefix}/")
+            assert listing.status_code == (200 if can_view else 403), (level, role, listing.status_code)
+            assert client.get(url).status_code == (200 if can_view else 403), (level, role)
+            before, rows = snapshot(obj), model.objects.count()
+            assert client.patch(url, {"name": "改名"}, format="json").status_code == 403, (level, role)
+            assert client.delete(url).status_code == 403, (level, role)
+            assert client.post(f"/api/{prefix}/", payload(), format="json").status_code == 403, (level, role)
+            assert snapshot(obj) == before and model.objects.count() == rows, (level, role, "written")
+    hq = api(user_with_role("hq_admin", world.tree.root))
+    assert hq.patch(url, {"name": "改名"}, format="json").status_code == 200
+    assert hq.post(f"/api/{prefix}/", payload(), format="json").status_code == 201
+    assert hq.delete(url).status_code == 204
