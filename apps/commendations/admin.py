@@ -5,7 +5,6 @@ and supporting links."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -14,11 +13,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from apps.access.authority import may, may_everywhere
-from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.access.authority import may
+from apps.core.admin import (
+    ReferenceDataAdmin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+    ServiceWritesAdminMixin,
+)
 from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.uploads import validate_upload
-from apps.core.writes import writes_for
 
 from . import services
 from .documents import attachment_response, award_order_docx
@@ -424,82 +427,6 @@ DECIDE = {
 }
 
 
-class ReferenceDataAdmin(admin.ModelAdmin):
-    """Global reference data in the admin: read by whoever holds the view permission; added,
-    changed and deleted only by the holders of ``authority`` at the top of the tree
-    (``may_everywhere``), and always through the model's services (``apps.core.writes``). A
-    service's refusal shows the form again with its message, nothing written."""
-
-    authority = ""
-
-    def _manages(self, request) -> bool:
-        return may_everywhere(request.user, self.authority)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and self._manages(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._manages(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._manages(request)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as refusal:
-            if request.method != "POST" or getattr(request, "_service_errors", None) is not None:
-                raise
-            request._service_errors = (
-                refusal if isinstance(refusal, ValidationError) else ValidationError(str(refusal))
-            )
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        errors = getattr(request, "_service_errors", None)
-        if errors is None:
-            return form
-
-        def _post_clean(self_):
-            form._post_clean(self_)
-            if hasattr(errors, "error_dict"):
-                for field, messages_ in errors.message_dict.items():
-                    self_.add_error(field if field in self_.fields else None, messages_)
-            else:
-                self_.add_error(None, errors)
-
-        return type(form.__name__, (form,), {"_post_clean": _post_clean})
-
-    def save_model(self, request, obj, form, change):
-        writes = writes_for(type(obj))
-        (writes.update if change else writes.create)(instance=obj, actor=request.user)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except (ValidationError, PermissionDenied) as refusal:
-            self.message_user(
-                request, "；".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR
-            )
-            opts = self.model._meta
-            return HttpResponseRedirect(
-                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
-            )
-
-    def delete_model(self, request, obj):
-        writes_for(type(obj)).delete(instance=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            try:
-                with transaction.atomic():
-                    writes_for(type(obj)).delete(instance=obj, actor=request.user)
-            except (ValidationError, PermissionDenied) as refusal:
-                text = "；".join(getattr(refusal, "messages", [str(refusal)]))
-                self.message_user(request, f"{obj}：{text}", messages.ERROR)
-
-
 @admin.register(AwardKind)
 class AwardKindAdmin(ReferenceDataAdmin):
     """奖项类别: global, managed from the top of the tree (``award_kind.manage``)."""
@@ -552,7 +479,7 @@ class DeputyField(forms.ModelChoiceField):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(ServiceWritesAdminMixin, admin.ModelAdmin):
     """审批代理: an approver lends their own authority; only they (or a superuser, naming the
     approver) create, change or revoke it, through the services."""
 
@@ -603,48 +530,6 @@ class DelegationAdmin(admin.ModelAdmin):
         return request.user.is_superuser or obj.approver_id == request.user.pk
 
     has_delete_permission = has_change_permission
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A refusal by the service shows the form again with its message (as the base admin)."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as refusal:
-            if request.method != "POST" or getattr(request, "_service_errors", None) is not None:
-                raise
-            request._service_errors = (
-                refusal if isinstance(refusal, ValidationError) else ValidationError(str(refusal))
-            )
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        errors = getattr(request, "_service_errors", None)
-        if errors is None:
-            return form
-
-        def _post_clean(self_):
-            form._post_clean(self_)
-            if hasattr(errors, "error_dict"):
-                for field, messages_ in errors.message_dict.items():
-                    self_.add_error(field if field in self_.fields else None, messages_)
-            else:
-                self_.add_error(None, errors)
-
-        return type(form.__name__, (form,), {"_post_clean": _post_clean})
-
-    def save_model(self, request, obj, form, change):
-        writes = writes_for(Delegation)
-        (writes.update if change else writes.create)(instance=obj, actor=request.user)
-
-    def delete_model(self, request, obj):
-        writes_for(Delegation).delete(instance=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            try:
-                writes_for(Delegation).delete(instance=obj, actor=request.user)
-            except PermissionDenied as exc:
-                self.message_user(request, f"{obj}：{exc}", messages.ERROR)
 
 
 @admin.register(AwardOrder)

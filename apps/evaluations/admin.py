@@ -9,7 +9,6 @@ Changelist query parameters the dashboard may use on ``admin:evaluations_evaluat
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import ScopedFormMixin, ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin import ReferenceDataAdmin, ScopedModelAdmin, ScopedTabularInline
 from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.exports import xlsx_response
 from apps.party.models import PartyOrganisation
@@ -37,11 +36,6 @@ from .models import (
     SchemeEvaluator,
     Score,
 )
-
-
-def _may_edit_reference(request) -> bool:
-    """Schemes are shared by the whole service: the services' rule (``scheme_may_manage``)."""
-    return services.scheme_may_manage(actor=request.user)
 
 
 class CriterionInline(admin.TabularInline):
@@ -63,74 +57,31 @@ class SchemeEvaluatorInline(admin.TabularInline):
 
 
 @admin.register(Scheme)
-class SchemeAdmin(SimpleHistoryAdmin):
-    """Writes through the same services as ``/api/evaluations/schemes/``; a refusal re-shows
-    the form (or the list) with the service's message, nothing written."""
+class SchemeAdmin(ReferenceDataAdmin, SimpleHistoryAdmin):
+    """考核方案: shared by every corps, managed from the top of the tree (``scheme.manage``,
+    the services' ``scheme_may_manage``); writes through the same services as
+    ``/api/evaluations/schemes/``, a refusal re-shows the form (or the list) with the
+    service's message, nothing written; a selection is deleted as a whole or not at all."""
 
+    authority = "scheme.manage"
+    delete_selection_as_one = True
     list_display = ["name", "code", "subject_kind", "period_kind", "aggregation", "is_active"]
     list_filter = ["subject_kind", "period_kind", "is_active"]
     search_fields = ["name", "code"]
     inlines = [CriterionInline, GradeBandInline, SchemeEvaluatorInline]
 
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and _may_edit_reference(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and _may_edit_reference(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and _may_edit_reference(request)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        # a class built for this request: the service's refusal is never kept on a shared class
-        return type(form.__name__, (ScopedFormMixin, form), {"service_errors": _service_errors(request)})
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as refusal:
-            if request.method != "POST" or _service_errors(request) is not None:
-                raise
-            request._service_errors = _as_form_error(refusal)
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except (ValidationError, PermissionDenied) as refusal:
-            self.message_user(request, "；".join(_as_form_error(refusal).messages), messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:evaluations_scheme_change", args=[object_id]))
-
+    # The scheme services by name (the ones ``writes_for(Scheme)`` holds), as the API calls them.
     def save_model(self, request, obj, form, change):
         services.scheme_save(instance=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.scheme_delete(instance=obj, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
         for part in formset.save(commit=False):
             services.scheme_part_save(instance=part, actor=request.user)
         for part in formset.deleted_objects:
             services.scheme_part_delete(instance=part, actor=request.user)
-
-    def delete_model(self, request, obj):
-        services.scheme_delete(instance=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        try:
-            with transaction.atomic():  # all of the selection or none of it
-                for obj in queryset:
-                    services.scheme_delete(instance=obj, actor=request.user)
-        except (ValidationError, PermissionDenied) as refusal:
-            self.message_user(request, "；".join(_as_form_error(refusal).messages), messages.ERROR)
-
-
-def _service_errors(request):
-    return getattr(request, "_service_errors", None)
-
-
-def _as_form_error(refusal) -> ValidationError:
-    if isinstance(refusal, ValidationError):
-        return refusal
-    return ValidationError(str(refusal) or "您无权进行此操作。")
 
 
 class SubtreeFilter(UnitSubtreeFilter):

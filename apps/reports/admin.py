@@ -7,8 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from apps.access.authority import may, may_everywhere
-from apps.commendations.admin import ReferenceDataAdmin
-from apps.core.admin import ScopedModelAdmin, ScopedTabularInline
+from apps.core.admin import ReferenceDataAdmin, ScopedModelAdmin, ScopedTabularInline
 from apps.core.admin_filters import UnitSubtreeFilter
 from apps.core.exports import xlsx_response
 from apps.core.writes import writes_for

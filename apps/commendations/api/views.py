@@ -8,11 +8,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.fast_lists import ValuesListMixin, date_repr, datetime_repr
 from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.permissions import ReferenceDataPermissions
 from apps.core.api.schema import FIELD_ERRORS_COMPONENT
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from apps.party.models import PartyOrganisation
@@ -477,15 +478,6 @@ class NominationViewSet(ValuesListMixin, ScopedModelViewSet):
                 "not_waiting": not_waiting,
             }
         )
-
-
-class ReferenceDataPermissions(DjangoModelPermissions):
-    """Global reference data: reading needs the model's view permission anywhere (anyone who
-    works with commendations); writing its add/change/delete permission, and the service then
-    asks the authority table at the top of the tree (``award_kind.manage``)."""
-
-    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
-    perms_map["HEAD"] = perms_map["GET"]
 
 
 class AwardKindViewSet(viewsets.ModelViewSet):

@@ -1,4 +1,4 @@
-"""DRF permission class backed by the scoping layer."""
+"""DRF permission classes: the scoped one backed by the scoping layer, and global reference data's."""
 
 from rest_framework import permissions
 
@@ -50,3 +50,12 @@ class ScopedPermission(permissions.BasePermission):
 
     def has_object_permission(self, request, view, obj):
         return request.user.has_perm(required_permission(view, request), obj)
+
+
+class ReferenceDataPermissions(permissions.DjangoModelPermissions):
+    """Global reference data: reading needs the model's view permission anywhere; writing its
+    add/change/delete permission, and the service then asks the authority table at the top of
+    the tree (``award_kind.manage``, ``deliberation_list.manage``)."""
+
+    perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+    perms_map["HEAD"] = perms_map["GET"]

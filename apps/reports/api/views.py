@@ -10,10 +10,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.permissions import ReferenceDataPermissions
 from apps.core.api.schema import FIELD_ERRORS_COMPONENT
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 from apps.core.exports import XLSX_CONTENT_TYPE, xlsx_response
@@ -361,15 +362,6 @@ class DecisionViewSet(ScopedModelViewSet):
     queryset = Decision.objects.select_related("organisation", "meeting", "item")
     serializer_class = DecisionSerializer
     filterset_fields = ["organisation", "meeting", "item"]
-
-
-class ReferenceDataPermissions(DjangoModelPermissions):
-    """Global reference data: reading needs the model's view permission anywhere; writing its
-    add/change/delete permission, and the service then asks the authority table at the top of
-    the tree (``deliberation_list.manage``)."""
-
-    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
-    perms_map["HEAD"] = perms_map["GET"]
 
 
 class DeliberationListViewSet(viewsets.ModelViewSet):
