@@ -3,9 +3,15 @@ bench's URLconf (``bench.urls``), never in the product's.
 
 * plain DRF: a ``ListAPIView`` over the same rows, serializer, ordering and page size, the
   unit restriction written as a bare path prefix (no scoping layer, no permission backend);
-* hand SQL: one statement and ``json.dumps`` (``bench.lists.RAW``).
+* hand SQL: a plain Django view (the issue's "hand-written view") running one statement
+  (``bench.lists.RAW``) and answering ``json.dumps`` of the rows, through the same request
+  stack (middleware) as the real endpoint; the bare statement is also timed on its own.
 """
 
+import json
+
+from django.db import connection
+from django.http import HttpResponse
 from django.urls import path, resolve
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
@@ -44,5 +50,21 @@ def plain_list_view(url: str):
     return PlainList.as_view()
 
 
-def floor_urlpatterns(urls):
-    return [path(f"bench-floor{url}", plain_list_view(url)) for url in urls]
+def hand_sql_view(url: str, raw_sql):
+    """One statement, ``json.dumps``, an ``HttpResponse``: no ORM, no serializer, no DRF.
+    ``raw_sql(url, prefix)`` gives the statement for a unit path prefix ("" = everything)."""
+
+    def view(request):
+        prefix = request.GET.get("prefix", "")
+        with connection.cursor() as cursor:
+            cursor.execute(raw_sql(url, prefix), {"prefix": prefix + "%"})
+            body = json.dumps(cursor.fetchall(), default=str)
+        return HttpResponse(body, content_type="application/json")
+
+    return view
+
+
+def floor_urlpatterns(urls, raw_sql):
+    return [path(f"bench-floor{url}", plain_list_view(url)) for url in urls] + [
+        path(f"bench-sql{url}", hand_sql_view(url, raw_sql)) for url in urls
+    ]

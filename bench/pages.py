@@ -55,7 +55,9 @@ def measure(levels: list[Level], repeat: int) -> list[dict]:
         client = Client()
         client.force_login(bench_user("page_hq", corps.unit, role="hq_admin"))
         figures.append(_figure("workbench home /", "corps", _page(client, "/"), repeat, "≤ 300", 300))
-        figures.append(_figure("workbench board /board/", "corps", _page(client, "/board/"), repeat, "≤ 150", 150))
+        figures.append(
+            _figure("workbench board /board/", "corps", _page(client, "/board/"), repeat, "≤ 150", 150)
+        )
         figures.append(
             _figure("admin index (board) /admin/", "corps", _page(client, "/admin/"), repeat, "≤ 150", 150)
         )

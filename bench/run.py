@@ -6,7 +6,7 @@ Prints one table, every figure beside its target, and writes it as JSON
 
 * ``bench.lists``: scoped API lists (people, talk records, nominations; 50 rows) at station,
   detachment, corps and root, interleaved with a plain-DRF floor and a hand-SQL floor
-  (EXPLAIN ANALYZE): ratios real / plain DRF (≤ 1.0) and real / hand SQL (≤ 4);
+  (EXPLAIN ANALYZE): ratios real / plain DRF (≤ 1.0) and real / hand-SQL view (≤ 4);
 * ``bench.pages``: workbench homes, the HQ board and the heaviest admin changelists;
 * ``bench.guardian_compare``: ours against a plain django-guardian per-record design;
 * ``bench.operations``: coverage, dashboard, ranking, deadline sweep, unit move, import;

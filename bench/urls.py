@@ -3,6 +3,6 @@
 from orgportal.urls import urlpatterns as product_urlpatterns
 
 from .floors import floor_urlpatterns
-from .lists import ENDPOINTS
+from .lists import ENDPOINTS, raw_sql_for_prefix
 
-urlpatterns = floor_urlpatterns(ENDPOINTS) + product_urlpatterns
+urlpatterns = floor_urlpatterns(ENDPOINTS, raw_sql_for_prefix) + product_urlpatterns

@@ -51,9 +51,9 @@ def test_the_bench_harness_runs_end_to_end_at_a_tiny_scale(tmp_path):
     assert not missing, missing
     lists = [f for f in figures if f["section"] == "lists"]
     assert {f["scope"] for f in lists} == {"station", "detachment", "corps", "root"}
-    # levels x endpoints x (real / plain DRF, real / hand SQL, plain DRF floor, hand SQL floor)
-    assert len(lists) == 4 * 3 * 4
-    assert {f["figure"].split(" ")[0] for f in lists} == {"API", "plain", "hand"}
+    # levels x endpoints x (real / plain DRF, real / hand-SQL view, the two floors, bare SQL)
+    assert len(lists) == 4 * 3 * 5
+    assert {f["figure"].split(" ")[0] for f in lists} == {"API", "plain", "hand-SQL", "bare"}
     assert all(f["queries"] for f in lists)
     targets = [f for f in figures if f["target"]]
     assert all(f["met"] in (True, False) for f in targets)
