@@ -1,4 +1,5 @@
-"""What the signed-in user does, read from the permissions their grants hold (one query).
+"""What the signed-in user does, read from the permissions their grants hold (one query;
+one more for a user who neither reviews nor approves: are they someone's deputy today?).
 
 Roles are data (editable in the admin), so the workbench asks for permissions, not role
 codes: whoever may file the station's zero-report gets the station section, whoever may
@@ -7,7 +8,10 @@ record talks gets the talk section, and so on. A user holding several gets sever
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from apps.access.models import UnitPermission
+from apps.commendations.models import Delegation
 from apps.units.models import Unit
 
 STATION_KINDS = {"station", "squad"}
@@ -67,10 +71,21 @@ def sections_for(user) -> Sections:
         if (app, code) in WATCHED and unit_id in units:
             held.setdefault(code, []).append(units[unit_id])
     station_view = held.get("view_zeroreport", [])
+    deciding = bool(held.get("review_nomination") or held.get("approve_nomination"))
     return Sections(
         station=_topmost(u for u in station_view if u.kind in STATION_KINDS),
         talks=_topmost(held.get("add_talkrecord", [])),
         drafting=_topmost(held.get("add_nomination", [])),
-        deciding=bool(held.get("review_nomination") or held.get("approve_nomination")),
+        # a deputy decides for an approver who delegated to them today, without a role of their own
+        deciding=deciding or _deputy_today(user),
         board=_topmost(u for u in station_view if u.kind in BOARD_KINDS),
     )
+
+
+def _deputy_today(user) -> bool:
+    """Someone (still active) delegated their approvals to ``user`` for today (as
+    ``commendations.services.inbox`` counts delegations)."""
+    today = timezone.localdate()
+    return Delegation.objects.filter(
+        deputy_id=user.pk, starts_on__lte=today, ends_on__gte=today, approver__is_active=True
+    ).exists()

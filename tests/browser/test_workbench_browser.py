@@ -156,24 +156,34 @@ def test_approver_sees_only_valid_actions_and_approves(page, live_server, statio
 
     w = station_data
     nomination = advance(make_nomination(w.tree.station, w.station_admin, w.people[0]), w.secretary)
+    second = advance(make_nomination(w.tree.station, w.station_admin, w.people[1]), w.secretary)
     steps = Steps(page, "approve")
     login(page, live_server, "wb_approver")
-    steps("inbox")
-    row = f"#nomination-{nomination.pk}"
-    page.click(f"{row} [data-open]")  # 审阅并处理: the row opens with deeds, evidence and buttons
-    page.wait_for_selector(f"{row} button[data-action]")
+    steps("inbox")  # the home's inbox: every row carries its own valid buttons
+    row, other = f"#nomination-{nomination.pk}", f"#nomination-{second.pk}"
+    for selector in (row, other):
+        actions = page.eval_on_selector_all(
+            f"{selector} button[data-action]", "bs => bs.map(b => b.dataset.action)"
+        )
+        assert actions == ["approve", "return", "reject"]
+    page.click(f"{other} button[data-action=return]")  # from the list, no reason given
+    page.wait_for_selector(f"{other} .wb-error")
+    steps("reason-required")  # the row opens with the deeds, the evidence and what to do
+    assert "理由" in page.inner_text(f"{other} .wb-error") and "先进事迹" in page.inner_text(other)
+    page.fill(f"{other} textarea[name=comment]", "事迹不够具体，请补充")
+    page.click(f"{other} button[data-action=return]")
+    page.wait_for_selector("text=已退回修改")
+    steps("returned")
+    page.click(f"{row} [data-open]")  # 详情: the row opens in place
+    page.wait_for_selector(f"{row} .wb-deeds")
     steps("opened")
-    actions = page.eval_on_selector_all(f"{row} button[data-action]", "bs => bs.map(b => b.dataset.action)")
-    assert actions == ["approve", "return", "reject"]
-    page.click(f"{row} button[data-action=return]")  # no reason given
-    page.wait_for_selector(f"{row} .wb-error")
-    steps("reason-required")
-    assert "理由" in page.inner_text(f"{row} .wb-error")
     page.click(f"{row} button[data-action=approve]")
     page.wait_for_selector("text=已审批通过")
     steps("approved")
     nomination.refresh_from_db()
+    second.refresh_from_db()
     assert nomination.status == Nomination.Status.APPROVING and nomination.current_level == w.tree.det
+    assert second.status == Nomination.Status.DRAFT
 
 
 def test_hq_sees_the_stations_that_have_not_filed_today_on_one_screen(page, live_server, station_data):

@@ -1,5 +1,7 @@
 """Drafting a nomination in one flow; the inbox offers only the actions valid in the state."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -78,7 +80,8 @@ def waiting(wb):
 
 def test_inbox_offers_only_the_actions_valid_in_the_state(wb, login, waiting):
     listing = login(wb.approver).get("/inbox/").content.decode()
-    assert f"/inbox/{waiting.pk}/" in listing and "审阅并处理" in listing
+    assert f"/inbox/{waiting.pk}/" in listing and ">详情<" in listing
+    assert re.findall(r'data-action="(\w+)"', listing) == ["approve", "return", "reject"]  # on the row
     text = login(wb.approver).get(f"/inbox/{waiting.pk}/").content.decode()
     assert ">审批通过<" in text and ">退回修改<" in text and ">否决<" in text
     for invalid in ("提交", "审核通过", "撤回", "提出异议"):

@@ -5,6 +5,7 @@ from apps.commendations.services import inbox
 
 from .. import selectors
 from .common import page, sections, signed_in
+from .nominations import inbox_rows
 
 INBOX_SHOWN = 20
 
@@ -26,7 +27,7 @@ def home_context(request) -> dict:
     if held.deciding:
         waiting = list(inbox(user)[: INBOX_SHOWN + 1])
         context["inbox"] = waiting[:INBOX_SHOWN]
-        context["inbox_rows"] = [{"n": n} for n in waiting[:INBOX_SHOWN]]
+        context["inbox_rows"] = inbox_rows(waiting[:INBOX_SHOWN], user)
         context["inbox_more"] = len(waiting) > INBOX_SHOWN
     context["boards"] = [selectors.board(user, unit) for unit in held.board]
     return context

@@ -12,7 +12,11 @@ from django.views.decorators.http import require_POST
 
 from apps.commendations import services
 from apps.commendations.models import Nomination
-from apps.commendations.selectors import WORKFLOW_ACTIONS, nomination_available_actions
+from apps.commendations.selectors import (
+    WORKFLOW_ACTIONS,
+    nomination_available_actions,
+    nominations_available_actions,
+)
 from apps.people.models import Person
 from apps.units.models import Unit
 
@@ -255,10 +259,27 @@ STEP_LABELS = {
 def offered_actions(nomination: Nomination, user) -> list[tuple[str, str]]:
     """The buttons for one nomination: exactly ``nomination_available_actions``, labelled as
     the workflow names them."""
-    return [
-        (code, WORKFLOW_ACTIONS[code][0])
-        for code in nomination_available_actions(nomination=nomination, actor=user)
-    ]
+    return _labelled(nomination_available_actions(nomination=nomination, actor=user))
+
+
+def _labelled(codes: list[str]) -> list[tuple[str, str]]:
+    return [(code, WORKFLOW_ACTIONS[code][0]) for code in codes]
+
+
+def _bulk(actions: list[tuple[str, str]]) -> bool:
+    """The row may be ticked for bulk approval: approving (or passing review) is offered."""
+    return any(code in ("approve", "review") for code, _label in actions)
+
+
+def inbox_rows(nominations: list[Nomination], user) -> list[dict]:
+    """The list's rows, each with its buttons: ``nominations_available_actions`` asked once
+    for the page (a fixed number of queries whatever the number of rows)."""
+    offered = nominations_available_actions(nominations=nominations, actor=user)
+    rows = []
+    for n in nominations:
+        actions = _labelled(offered[n.pk])
+        rows.append({"n": n, "actions": actions, "bulk": _bulk(actions)})
+    return rows
 
 
 @requires("deciding")
@@ -267,13 +288,17 @@ def inbox_page(request):
     return page(
         request,
         "workbench/inbox.html",
-        {"rows": [{"n": n} for n in waiting], "may_delegate": services.approves_anywhere(request.user)},
+        {
+            "rows": inbox_rows(waiting, request.user),
+            "may_delegate": services.approves_anywhere(request.user),
+        },
     )
 
 
 def _decision_context(request, nomination, **extra) -> dict:
+    actions = offered_actions(nomination, request.user)
     return {
-        "row": {"n": nomination, "actions": offered_actions(nomination, request.user), "open": True},
+        "row": {"n": nomination, "actions": actions, "open": True, "bulk": _bulk(actions)},
         "attachments": list(nomination.attachments.order_by("uploaded_at", "pk")),
         "trail": [
             {"d": d, "label": STEP_LABELS.get(d.action, d.action)}
@@ -286,8 +311,8 @@ def _decision_context(request, nomination, **extra) -> dict:
 @requires("deciding")
 def decision_page(request, pk):
     """One waiting nomination opened for a decision: its deeds, evidence and trail, and the
-    buttons of the steps valid now (the list itself shows none: asking the workflow's guards
-    costs queries per nomination, so they are asked for the one opened)."""
+    buttons of the steps valid now (the same the list's row shows, asked of the guards
+    themselves for the one opened)."""
     nomination = _waiting(request, pk)
     return page(
         request,
