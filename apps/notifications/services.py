@@ -23,28 +23,57 @@ def recipients_up_the_chain(*, unit, permission: str) -> list:
     under a battalion without an administrator climbs to the detachment's.
 
     Only active users; superusers are not on the chain (they hold everything) and are the last
-    resort when no unit up to the root has a holder. Two queries whatever the depth.
+    resort when no unit up to the root has a holder. Three queries whatever the depth (the
+    unit's current path, the holders on its chain, the users).
     """
-    from apps.access.models import UnitPermission
-    from apps.core.scoping import ancestor_paths
     from apps.units.models import Unit
 
-    app_label, codename = permission.split(".", 1)
     path = Unit.objects.filter(pk=unit.pk).values_list("path", flat=True).first() or unit.path
+    return _chain_holders({unit.pk: path}, permission)[unit.pk]
+
+
+def recipients_up_the_chain_for(*, units, permission: str) -> dict[int, list]:
+    """``recipients_up_the_chain`` for many units at once: ``{unit pk: users}``, each unit's
+    list ordered by user id. The units' ``path`` is taken as given (units just read by the
+    caller). At most three queries whatever the number of units and their depth."""
+    return _chain_holders({unit.pk: unit.path for unit in units}, permission)
+
+
+def _chain_holders(paths: dict[int, str], permission: str) -> dict[int, list]:
+    """The holders on every unit's chain in one statement, the nearest picked per unit here."""
+    from apps.access.models import UnitPermission
+    from apps.core.scoping import ancestor_paths
+
+    if not paths:
+        return {}
+    app_label, codename = permission.split(".", 1)
+    chains = {pk: ancestor_paths(path) for pk, path in paths.items()}
     rows = UnitPermission.objects.filter(
         permission__codename=codename,
         permission__content_type__app_label=app_label,
-        content_object__path__in=ancestor_paths(path),
+        content_object__path__in={p for chain in chains.values() for p in chain},
         user__is_active=True,
     ).values_list("content_object__path", "user_id")
     by_path: dict[str, set[int]] = {}
     for unit_path, user_id in rows:
         by_path.setdefault(unit_path, set()).add(user_id)
+    nearest: dict[int, list[int]] = {}
+    for pk, chain in chains.items():
+        holders = next((by_path[p] for p in reversed(chain) if p in by_path), None)
+        nearest[pk] = sorted(holders) if holders else []
     User = get_user_model()
-    if by_path:
-        nearest = max(by_path, key=len)
-        return list(User.objects.filter(pk__in=by_path[nearest]).order_by("pk"))
-    return list(User.objects.filter(is_superuser=True, is_active=True).order_by("pk"))
+    wanted = {user_id for ids in nearest.values() for user_id in ids}
+    users = User.objects.in_bulk(wanted) if wanted else {}
+    superusers = None
+    result = {}
+    for pk, ids in nearest.items():
+        if ids:
+            result[pk] = [users[user_id] for user_id in ids if user_id in users]
+            continue
+        if superusers is None:
+            superusers = list(User.objects.filter(is_superuser=True, is_active=True).order_by("pk"))
+        result[pk] = superusers
+    return result
 
 
 def notification_send(
@@ -82,6 +111,69 @@ def notification_send(
 
         transaction.on_commit(lambda: send_or_log(email_notification, args=[notice.pk]))
     return notice
+
+
+def notifications_send(*, notices) -> int:
+    """Send many notices at once, as ``notification_send`` does one by one: ``notices`` are
+    unsaved ``Notification`` rows (recipient, title, body, link, category, dedupe_key). A notice
+    whose key was already sent (or that repeats one in ``notices``) is skipped; the rest are
+    written at once (one insert for the keyed, one for the unkeyed), and their e-mail copies,
+    for the recipients who want one, leave after the commit in one task. Returns how many
+    were new.
+
+    A fixed number of queries whatever the number of notices: the keys already sent, the
+    insert, the recipients' preferences and, when someone wants e-mail, the new rows' ids.
+    """
+    keyed: dict[str, Notification] = {}
+    unkeyed: list[Notification] = []
+    for notice in notices:
+        notice.title = notice.title[:200]
+        if notice.dedupe_key is None:
+            unkeyed.append(notice)
+        else:
+            notice.dedupe_key = f"{notice.recipient_id}:{notice.dedupe_key}"[:200]
+            keyed.setdefault(notice.dedupe_key, notice)
+    if keyed:
+        sent = set(Notification.objects.filter(dedupe_key__in=keyed).values_list("dedupe_key", flat=True))
+        keyed = {key: notice for key, notice in keyed.items() if key not in sent}
+    if not keyed and not unkeyed:
+        return 0
+    with transaction.atomic():
+        # a concurrent run may have sent some of these since the read: the unique key keeps
+        # each once (and the e-mail task stamps what it sends, so nobody is mailed twice)
+        Notification.objects.bulk_create(keyed.values(), ignore_conflicts=True)
+        Notification.objects.bulk_create(unkeyed)
+        mailed = _wanting_email([*keyed.values(), *unkeyed])
+        ids = [n.pk for n in mailed if n.dedupe_key is None]
+        mailed_keys = [n.dedupe_key for n in mailed if n.dedupe_key is not None]
+        if mailed_keys:  # ignore_conflicts leaves the new rows without their ids
+            ids += Notification.objects.filter(
+                dedupe_key__in=mailed_keys, emailed_at__isnull=True
+            ).values_list("pk", flat=True)
+        if ids:
+            from .tasks import email_notifications
+
+            transaction.on_commit(lambda: send_or_log(email_notifications, args=[sorted(ids)]))
+    return len(keyed) + len(unkeyed)
+
+
+def _wanting_email(notices) -> list[Notification]:
+    """The notices whose recipient wants an e-mail copy: one read of their preferences."""
+    with_address = [n for n in notices if getattr(n.recipient, "email", "")]
+    preferences = (
+        {
+            p.user_id: p
+            for p in NotificationPreference.objects.filter(user_id__in={n.recipient_id for n in with_address})
+        }
+        if with_address
+        else {}
+    )
+    default = NotificationPreference().email
+    return [
+        n
+        for n in with_address
+        if (preferences[n.recipient_id].wants_email(n.category) if n.recipient_id in preferences else default)
+    ]
 
 
 def _wants_email(user, category: str) -> bool:

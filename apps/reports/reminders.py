@@ -2,7 +2,9 @@
 period: a task run twice, or every day of a week, sends one notice per recipient).
 
 Each notice climbs the chain of command from the subject's unit until it reaches someone who
-holds the permission to act (``recipients_up_the_chain``).
+holds the permission to act (``recipients_up_the_chain_for``: the chains of all the subjects
+at once). The notices are written at once (``notifications_send``): a fixed number of queries
+whatever the number of subjects.
 """
 
 import datetime
@@ -10,24 +12,12 @@ import datetime
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from apps.notifications.services import notification_send, recipients_up_the_chain
+from apps.notifications.models import Notification
+from apps.notifications.services import notifications_send, recipients_up_the_chain_for
 from apps.party.models import OrganisationKind, PartyOrganisation
 from apps.units.models import Unit
 
 from .models import GroupWeeklyReport, ResponsibilityItem
-
-
-class _Chains:
-    """Recipients per (unit, permission), looked up once per task run."""
-
-    def __init__(self):
-        self._seen = {}
-
-    def __call__(self, unit, permission):
-        key = (unit.pk, permission)
-        if key not in self._seen:
-            self._seen[key] = recipients_up_the_chain(unit=unit, permission=permission)
-        return self._seen[key]
 
 
 def last_finished_week(today: datetime.date) -> datetime.date:
@@ -48,20 +38,24 @@ def weekly_reports_remind_overdue(*, today: datetime.date | None = None) -> int:
         .select_related("unit")
         .order_by("path")
     )
-    chains, sent = _Chains(), 0
-    for group in groups:
-        for user in chains(group.unit, "reports.add_groupweeklyreport"):
-            sent += bool(
-                notification_send(
-                    recipient=user,
-                    title=f"{group.name}未报送{week.isoformat()}当周的党小组周报",
-                    body="党小组每周向支部汇报；请尽快填报上周周报。",
-                    link=f"/admin/reports/groupweeklyreport/add/?group={group.pk}&week_start={week.isoformat()}",
-                    category="reports",
-                    dedupe_key=f"weekly-report-overdue:{group.pk}:{week.isoformat()}",
-                )
+    groups = list(groups)
+    chains = recipients_up_the_chain_for(
+        units={g.unit_id: g.unit for g in groups}.values(), permission="reports.add_groupweeklyreport"
+    )
+    return notifications_send(
+        notices=[
+            Notification(
+                recipient=user,
+                title=f"{group.name}未报送{week.isoformat()}当周的党小组周报",
+                body="党小组每周向支部汇报；请尽快填报上周周报。",
+                link=f"/admin/reports/groupweeklyreport/add/?group={group.pk}&week_start={week.isoformat()}",
+                category="reports",
+                dedupe_key=f"weekly-report-overdue:{group.pk}:{week.isoformat()}",
             )
-    return sent
+            for group in groups
+            for user in chains[group.unit_id]
+        ]
+    )
 
 
 def exchange_meetings_remind_missed(*, today: datetime.date | None = None) -> int:
@@ -70,26 +64,30 @@ def exchange_meetings_remind_missed(*, today: datetime.date | None = None) -> in
 
     today = today or timezone.localdate()
     year, month = parse_month("", today=today)
-    chains, sent = _Chains(), 0
-    units = {}
-    for root in Unit.get_root_nodes():
-        for row in branches_without_exchange_meeting(user=None, root=root, year=year, month=month):
-            unit = units.get(row["unit_id"]) or Unit.objects.get(pk=row["unit_id"])
-            units[unit.pk] = unit
-            if unit.dissolved_on is not None:
-                continue
-            for user in chains(unit, "reports.add_meeting"):
-                sent += bool(
-                    notification_send(
-                        recipient=user,
-                        title=f"{row['organisation_name']}{row['month']}未召开党小组工作交流会",
-                        body="党支部每月组织党小组工作交流会；请补开并登记。",
-                        link="/admin/reports/meeting/missing-exchange/",
-                        category="reports",
-                        dedupe_key=f"exchange-meeting-missed:{row['organisation_id']}:{row['month']}",
-                    )
-                )
-    return sent
+    rows = [
+        row
+        for root in Unit.get_root_nodes()
+        for row in branches_without_exchange_meeting(user=None, root=root, year=year, month=month)
+    ]
+    units = Unit.objects.filter(dissolved_on__isnull=True).in_bulk({row["unit_id"] for row in rows})
+    rows = [row for row in rows if row["unit_id"] in units]
+    chains = recipients_up_the_chain_for(
+        units=[units[pk] for pk in {row["unit_id"] for row in rows}], permission="reports.add_meeting"
+    )
+    return notifications_send(
+        notices=[
+            Notification(
+                recipient=user,
+                title=f"{row['organisation_name']}{row['month']}未召开党小组工作交流会",
+                body="党支部每月组织党小组工作交流会；请补开并登记。",
+                link="/admin/reports/meeting/missing-exchange/",
+                category="reports",
+                dedupe_key=f"exchange-meeting-missed:{row['organisation_id']}:{row['month']}",
+            )
+            for row in rows
+            for user in chains[row["unit_id"]]
+        ]
+    )
 
 
 def responsibilities_remind_overdue(*, today: datetime.date | None = None) -> int:
@@ -101,22 +99,27 @@ def responsibilities_remind_overdue(*, today: datetime.date | None = None) -> in
         .select_related("organisation__unit", "assignee__user")
         .order_by("due_date", "pk")
     )
-    chains, sent = _Chains(), 0
+    items = list(items)
+    chains = recipients_up_the_chain_for(
+        units={i.organisation.unit_id: i.organisation.unit for i in items}.values(),
+        permission="reports.change_responsibilityitem",
+    )
+    notices = []
     for item in items:
-        recipients = {u.pk: u for u in chains(item.organisation.unit, "reports.change_responsibilityitem")}
+        recipients = {u.pk: u for u in chains[item.organisation.unit_id]}
         user = item.assignee.user
         if user is not None and user.is_active:
             recipients[user.pk] = user
-        for recipient in recipients.values():
-            sent += bool(
-                notification_send(
-                    recipient=recipient,
-                    title=f"六责事项逾期：{item.description[:40]}",
-                    body=f"{item.organisation.name}{item.year}年{item.get_kind_display()}事项，"
-                    f"责任人{item.assignee.name}，期限{item.due_date.isoformat()}，尚未完成。",
-                    link=f"/admin/reports/responsibilityitem/{item.pk}/change/",
-                    category="reports",
-                    dedupe_key=f"responsibility-overdue:{item.pk}:{item.due_date.isoformat()}",
-                )
+        notices += [
+            Notification(
+                recipient=recipient,
+                title=f"六责事项逾期：{item.description[:40]}",
+                body=f"{item.organisation.name}{item.year}年{item.get_kind_display()}事项，"
+                f"责任人{item.assignee.name}，期限{item.due_date.isoformat()}，尚未完成。",
+                link=f"/admin/reports/responsibilityitem/{item.pk}/change/",
+                category="reports",
+                dedupe_key=f"responsibility-overdue:{item.pk}:{item.due_date.isoformat()}",
             )
-    return sent
+            for recipient in recipients.values()
+        ]
+    return notifications_send(notices=notices)

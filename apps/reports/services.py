@@ -223,7 +223,8 @@ def deadline_sweep(*, now: datetime.datetime | None = None) -> list[DailyComplia
     Idempotent: a (unit, day) is swept once (unique row). A worker down at the deadline
     catches up from the last swept day (at most ``CATCH_UP_DAYS`` back); a fresh install
     starts with today rather than flooding everyone with a month of "missing". Set-based: a fixed
-    number of queries per day, whatever the number of units.
+    number of queries per day swept, plus a fixed number for the notices of all of them, whatever
+    the number of units.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -253,30 +254,33 @@ def deadline_sweep(*, now: datetime.datetime | None = None) -> list[DailyComplia
                 status = DailyCompliance.Status.LATE if filed[unit.pk] else DailyCompliance.Status.ON_TIME
             rows.append(DailyCompliance(unit=unit, date=day, status=status))
         DailyCompliance.objects.bulk_create(rows, ignore_conflicts=True)
-        missing = [r for r in rows if r.status == DailyCompliance.Status.MISSING]
-        _notify_missing(missing, by_path={u.path: u for u in units})
-        missing_all += missing
+        missing_all += [r for r in rows if r.status == DailyCompliance.Status.MISSING]
+    _notify_missing(missing_all, by_path={u.path: u for u in units})
     return missing_all
 
 
 def _notify_missing(rows, by_path) -> None:
     """Tell whoever may file for the unit, climbing the chain until someone holds the right
     (a station under a battalion without an administrator reaches the detachment's), and the
-    same for the unit above (oversight)."""
-    from apps.notifications.services import notification_send, recipients_up_the_chain
+    same for the unit above (oversight). Set-based: the chains of every missing unit and its
+    parent are read at once and the notices written at once (see ``notifications_send``)."""
+    from apps.notifications.models import Notification
+    from apps.notifications.services import notifications_send, recipients_up_the_chain_for
 
-    chains: dict[int, list] = {}
-
-    def holders(unit):
-        if unit.pk not in chains:
-            chains[unit.pk] = recipients_up_the_chain(unit=unit, permission="reports.add_zeroreport")
-        return chains[unit.pk]
-
+    if not rows:
+        return
+    told = {
+        row.unit_id: [u for u in (row.unit, by_path.get(row.unit.path[:-4])) if u is not None] for row in rows
+    }
+    chains = recipients_up_the_chain_for(
+        units={u.pk: u for units in told.values() for u in units}.values(),
+        permission="reports.add_zeroreport",
+    )
+    notices = []
     for row in rows:
-        parent = by_path.get(row.unit.path[:-4])
-        recipients = {u.pk: u for unit in filter(None, (row.unit, parent)) for u in holders(unit)}
-        for user in recipients.values():
-            notification_send(
+        recipients = {user.pk: user for unit in told[row.unit_id] for user in chains[unit.pk]}
+        notices += [
+            Notification(
                 recipient=user,
                 title=f"{row.unit.name} {row.date} 未报送每日零报告",
                 body="已过报送截止时间，请尽快报送。",
@@ -284,6 +288,9 @@ def _notify_missing(rows, by_path) -> None:
                 category="reports",
                 dedupe_key=f"zero-report-missing:{row.unit_id}:{row.date}",
             )
+            for user in recipients.values()
+        ]
+    notifications_send(notices=notices)
 
 
 # --- Reporting policies 零报告报送设置: set by the level above the unit ----------------------
