@@ -56,7 +56,8 @@ def membership(user, root, **_):
 
 def talk_coverage(user, root, today, period="quarter", year=None, **_):
     from apps.talks.models import CoverageSnapshot
-    from apps.talks.selectors import coverage_per_child, period_bounds
+    from apps.talks.selectors import period_bounds
+    from apps.workbench.selectors import subtree_coverage
 
     day = today if not year or year >= today.year else datetime.date(year, 12, 31)
     start, end = period_bounds(period, day)
@@ -84,8 +85,8 @@ def talk_coverage(user, root, today, period="quarter", year=None, **_):
             ]
             for c in children
         ]
-    else:  # live SQL (2 queries: the grants, then one grouped statement)
-        live = coverage_per_child(user=user, root=root, period_start=start, period_end=end, today=today)
+    else:  # live SQL (one grouped statement, shared with the board of the same root and period)
+        live = subtree_coverage(user, root, start, end, today)["children"]
         rows = [
             [r["unit_name"], r["people"], r["covered"], r["coverage_pct"], r["overdue_followups"]]
             for r in live

@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import connections
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -263,3 +263,103 @@ def readers_of(record: TalkRecord) -> dict:
     )
     talker = {"username": record.talker.username, "name": display_name(record.talker), "unit_name": ""}
     return {"talker": talker, "committee": committee, "shares": shares}
+
+
+class _InArray(Func):
+    """``field = ANY(ARRAY(subquery))``: the planner takes the array for a handful of values
+    and drives the join from it through the primary key. Written as ``IN (subquery)`` it
+    hash-joins the few thousand overdue follow-ups against a scan of every talk record (a
+    corps: 125 ms for 300,000 talks against 30 ms)."""
+
+    arg_joiner = " = ANY(ARRAY("
+    template = "%(expressions)s))"
+    output_field = BooleanField()
+
+
+def coverage_tree(*, user, root: Unit, period_start, period_end, today=None) -> dict:
+    """``coverage_for_unit`` of ``root`` and ``coverage_per_child`` of its live children
+    together, from ONE grouped statement (plus the user's grants, read once per request):
+    ``{"total": row, "children": [row, ...]}``, equal to the two selectors.
+
+    The subtree's figures are grouped by the child path prefix over the whole subtree, so
+    the root's own people and those under dissolved children land in groups of their own;
+    the total is the sum of every group, the children are the groups of live children."""
+    today = today or timezone.localdate()
+    step = len(root.path) + UNIT_PATH_STEP
+    people_scope, talks_scope, followups_scope = visible_conditions(
+        user, [(Person, "view"), (TalkRecord, "view"), (FollowUp, "view")]
+    )
+    grouped = []
+    per_person = {}
+    if people_scope is not False:
+        per_person["people"] = Count("id", filter=_where(people_scope))
+    if talks_scope is not False:
+        talked = TalkRecord.objects.filter(
+            _where(talks_scope), voided_at__isnull=True, date__range=(period_start, period_end)
+        )
+        per_person["covered"] = Count("id", filter=Q(pk__in=talked.order_by().values("person_id")))
+    if per_person:
+        people = Person.objects.filter(is_active=True, unit__path__startswith=root.path)
+        grouped.append(_by_prefix(people, "unit__path", step, per_person))
+    if followups_scope is not False:
+        open_overdue = FollowUp.objects.filter(status=FollowUp.Status.OPEN, due_date__lt=today)
+        overdue = open_overdue.filter(
+            _where(followups_scope),
+            _InArray(F("record_id"), Subquery(open_overdue.order_by().values("record_id"))),
+            record__unit__path__startswith=root.path,
+        )
+        grouped.append(_by_prefix(overdue, "record__unit__path", step, {"overdue": Count("id")}))
+    children = Unit.objects.filter(
+        path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
+    ).order_by()
+    totals = {"people": 0, "covered": 0, "overdue": 0}
+    rows = []
+    for child, figures in _groups_with_children(children, grouped):
+        for name, value in figures.items():
+            totals[name] += value or 0
+        if child is not None:
+            rows.append(
+                _row(
+                    child,
+                    figures.get("people") or 0,
+                    figures.get("covered") or 0,
+                    figures.get("overdue") or 0,
+                )
+            )
+    return {"total": _row(root, totals["people"], totals["covered"], totals["overdue"]), "children": rows}
+
+
+def _groups_with_children(children, grouped):
+    """``(child or None, {aggregate: value})`` for every live child (in path order) and every
+    other group (the root's own rows, dissolved children), from ONE statement: the grouped
+    queries FULL JOINed on the prefix, the children FULL JOINed to that."""
+    connection = connections[children.db]
+    qn = connection.ops.quote_name
+    sql, params = children.values("id", "name", "path").query.sql_with_params()
+    names = [name for _sql, _params, group_names in grouped for name in group_names]
+    inner_params, joined, prefix = [], "", ""
+    for number, (grouped_sql, grouped_params, _names) in enumerate(grouped):
+        alias = qn(f"g{number}")
+        if not joined:
+            joined, prefix = f"({grouped_sql}) {alias}", f"{alias}.{qn('prefix')}"
+        else:
+            joined += f" FULL JOIN ({grouped_sql}) {alias} ON {alias}.{qn('prefix')} = {prefix}"
+            prefix = f"COALESCE({prefix}, {alias}.{qn('prefix')})"
+        inner_params += grouped_params
+    if not grouped:  # nothing of the three visible: the children with no figures
+        return [
+            (Unit(pk=pk, name=name), {}) for pk, name in children.order_by("path").values_list("id", "name")
+        ]
+    figures = "".join(f", g.{qn(name)}" for name in names)
+    statement = (
+        f"SELECT c.{qn('id')}, c.{qn('name')}{figures} FROM ({sql}) c FULL JOIN "
+        f"(SELECT {prefix} AS {qn('prefix')}{''.join(', ' + qn(n) for n in names)} FROM {joined}) g "
+        f"ON g.{qn('prefix')} = c.{qn('path')} ORDER BY c.{qn('path')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *inner_params])
+        rows = cursor.fetchall()
+    return [
+        (Unit(pk=pk, name=name) if pk is not None else None, dict(zip(names, values, strict=True)))
+        for pk, name, *values in rows
+    ]

@@ -7,12 +7,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from apps.commendations.models import Nomination
+from apps.core.request_cache import memoized
 from apps.party.models import PartyOrganisation
 from apps.reports.models import GroupWeeklyReport, Meeting, ZeroReport
 from apps.reports.services import deadline_of, reporting_rules
 from apps.talks.models import FollowUp, TalkPolicy, TalkRecord
-from apps.talks.selectors import coverage_for_unit, coverage_per_child, period_bounds, uncovered_people
-from apps.units.models import Unit
+from apps.talks.selectors import coverage_tree, period_bounds, uncovered_people
+from apps.units.models import Unit, UnitKind
 
 S = Nomination.Status
 UNCOVERED_SHOWN = 30
@@ -154,29 +155,46 @@ def talks_to_read(user, units: list[Unit], limit: int = 10) -> list:
     )
 
 
+def subtree_coverage(user, root: Unit, period_start, period_end, today) -> dict:
+    """``talks.selectors.coverage_tree`` (the root's total and its children's rows), read once
+    per request: the admin index shows the board's tiles and laggards and the dashboard's
+    coverage chart of the same root and period (``apps.core.request_cache``; nothing is kept
+    beyond the request)."""
+    return memoized(
+        ("talk-coverage", user.pk, root.pk, period_start, period_end, today),
+        lambda: coverage_tree(
+            user=user, root=root, period_start=period_start, period_end=period_end, today=today
+        ),
+    )
+
+
 def board(user, root: Unit, now=None) -> dict:
     """HQ's and committees' view of one unit's subtree: headline tiles, the status board of
     stations for today's zero-report, coverage laggards, stuck nominations, children to drill into."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    # squads hang under stations: the board needs the stations and the units above them (a
+    # station's parent, the children to drill into), not the thousands of squads of a corps
     units = list(
         Unit.objects.visible_to(user, "view")
         .filter(path__startswith=root.path, dissolved_on__isnull=True)
+        .exclude(kind=UnitKind.SQUAD)
         .order_by("path")
     )
-    rules = reporting_rules(units)
-    reporting = [u for u in units if rules[u.pk][0]]
+    by_path = {u.path: u for u in units}
+    station_units = [u for u in units if u.kind == UnitKind.STATION]
+    rules = reporting_rules(station_units)
     filed = dict(
         ZeroReport.objects.visible_to(user, "view")
         .filter(report_date=today, unit__path__startswith=root.path)
         .values_list("unit_id", "is_late")
     )
-    by_path = {u.path: u for u in units}
     stations = []
-    for u in reporting:
-        if u.kind != "station":  # the board is about stations; other levels are not mixed in
+    for u in station_units:  # the board is about stations; other levels are not mixed in
+        must, deadline_at = rules[u.pk]
+        if not must:
             continue
-        deadline = deadline_of(today, rules[u.pk][1])
+        deadline = deadline_of(today, deadline_at)
         if u.pk in filed:
             state, label = ("amber", "逾期补报") if filed[u.pk] else ("green", "已报送")
         elif deadline <= now:
@@ -188,20 +206,23 @@ def board(user, root: Unit, now=None) -> dict:
     order = {"red": 0, "amber": 1, "green": 2}
     stations.sort(key=lambda s: (order[s["state"]], s["unit"].path))
     period, start, end = talk_period(root, today)
-    coverage = coverage_for_unit(user=user, unit=root, period_start=start, period_end=end, today=today)
-    children = coverage_per_child(user=user, root=root, period_start=start, period_end=end, today=today)
+    covered = subtree_coverage(user, root, start, end, today)
+    coverage, children = covered["total"], covered["children"]
     laggards = sorted((c for c in children if c["people"]), key=lambda c: (c["coverage_pct"], c["unit_name"]))
     nominations = Nomination.objects.visible_to(user, "view").filter(unit__path__startswith=root.path)
     states = dict(nominations.order_by().values_list("status").annotate(n=Count("id")))
+    # the ten oldest first, then their related rows: joined before the LIMIT, the subjects
+    # and levels were read for every waiting nomination of the subtree (thousands in a corps)
+    oldest = nominations.filter(
+        status__in=[S.SUBMITTED, S.APPROVING],
+        waiting_since__lt=now - datetime.timedelta(days=STUCK_AFTER_DAYS),
+    ).order_by("waiting_since", "pk")
     stuck = list(
-        nominations.filter(
-            status__in=[S.SUBMITTED, S.APPROVING],
-            waiting_since__lt=now - datetime.timedelta(days=STUCK_AFTER_DAYS),
-        )
+        Nomination.objects.filter(pk__in=oldest.values("pk")[:10])
         .select_related(
             "award_kind", "current_level", "unit", "subject_person", "subject_unit", "subject_organisation"
         )
-        .order_by("waiting_since")[:10]
+        .order_by("waiting_since", "pk")
     )
     live_children = [u for u in units if u.depth == root.depth + 1]
     trail = [by_path[root.path[:e]] for e in range(4, len(root.path), 4) if root.path[:e] in by_path]
