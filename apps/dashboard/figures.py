@@ -181,12 +181,12 @@ def commendation_pipeline(user, root, today, year=None, **_):
 
 
 def report_compliance(user, root, today, **_):
-    from apps.reports.selectors import compliance_per_child, missing_today
+    from apps.reports.selectors import compliance_per_child, units_missing_today
 
     start = today - datetime.timedelta(days=30)
     data = compliance_per_child(user=user, root=root, start=start, end=today - datetime.timedelta(days=1))
     rows = [[r["unit_name"], r["expected"], r["filed"], r["late"], r["compliance_pct"]] for r in data]
-    missing = missing_today(user=user, root=root)
+    missing = units_missing_today(user=user, root=root)
     return {
         "key": "reports",
         "title": "近30日零报告报送率",

@@ -1,5 +1,7 @@
 """The admin index as an oversight dashboard, and the .xlsx download of each figure."""
 
+from functools import wraps
+
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404
@@ -80,7 +82,26 @@ def _chart_data(f: dict) -> dict:
 def admin_index(request, extra_context=None):
     """``admin.site.index`` with the dashboard added (installed by ``DashboardConfig.ready``)."""
     context = {**(extra_context or {}), **dashboard_context(request)}
+    request._admin_app_lists = {}  # the index builds the app list twice (see app_list_once)
     return _original_index(request, extra_context=context)
+
+
+def app_list_once(get_app_list):
+    """``AdminSite.get_app_list`` answered once per index request: the stock index asks for it
+    itself and again through ``each_context`` (the sidebar), and each time every model admin
+    checks add/change/delete/view on the user's grants (25 queries for HQ). Other admin pages
+    ask once and are left alone; nothing is kept beyond the request."""
+
+    @wraps(get_app_list)
+    def wrapped(request, app_label=None):
+        memo = getattr(request, "_admin_app_lists", None)
+        if memo is None:
+            return get_app_list(request, app_label)
+        if app_label not in memo:
+            memo[app_label] = get_app_list(request, app_label)
+        return memo[app_label]
+
+    return wrapped
 
 
 _original_index = admin.site.index

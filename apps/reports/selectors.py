@@ -1,6 +1,7 @@
 """Read-side figures on reports, in SQL from the scoped querysets."""
 
 import datetime
+from typing import NamedTuple
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
@@ -70,6 +71,41 @@ def missing_today(*, user, root: Unit, now=None) -> list[dict]:
         for u in units
         if rules[u.pk][0] and u.pk not in filed
     ]
+
+
+class _UnitRow(NamedTuple):
+    pk: int
+    name: str
+    path: str
+    kind: str
+
+
+def units_missing_today(*, user, root: Unit, now=None) -> list[dict]:
+    """``missing_today``'s rows (the same list), read as plain values: a corps has thousands of
+    units, and building a model instance of each cost more than the statements; today's
+    reports are found by the subtree's path, not by a list of every unit id."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    units = [
+        _UnitRow(*values)
+        for values in Unit.objects.visible_to(user, "view")
+        .filter(path__startswith=root.path, dissolved_on__isnull=True)
+        .order_by("path")
+        .values_list("pk", "name", "path", "kind")
+    ]
+    rules = reporting_rules(units)
+    filed = set(
+        ZeroReport.objects.filter(report_date=today, unit__path__startswith=root.path).values_list(
+            "unit_id", flat=True
+        )
+    )
+    rows = []
+    for u in units:
+        must, deadline = rules[u.pk]
+        if must and u.pk not in filed:
+            at = deadline_of(today, deadline)
+            rows.append({"unit_id": u.pk, "unit_name": u.name, "deadline": at, "overdue": at <= now})
+    return rows
 
 
 def last_finished_week(today=None) -> datetime.date:

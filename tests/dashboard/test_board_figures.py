@@ -119,3 +119,34 @@ def test_stuck_nominations_are_the_ten_oldest_waiting(tree, client):
     )
     assert [n.pk for n in stuck] == expected and len(expected) == 10
     assert fresh.pk not in expected
+
+
+@pytest.mark.parametrize("who", ["hq", "battalion"])
+def test_units_missing_today_equals_missing_today(tree, who):
+    from apps.reports.models import ReportingPolicy
+    from apps.reports.selectors import missing_today, units_missing_today
+    from apps.reports.services import zero_report_file
+
+    filer = user_with_role("unit_admin", tree.station, "miss_filer")
+    zero_report_file(unit=tree.station, report_date=timezone.localdate(), actor=filer)
+    ReportingPolicy.objects.create(unit=tree.squad, must_report=True, deadline=datetime.time(7, 0))
+    user = user_with_role("hq_admin", tree.corps if who == "hq" else tree.bat, f"miss_{who}")
+    for root in (tree.corps, tree.bat, tree.station):
+        if who == "battalion" and root == tree.corps:
+            continue
+        assert units_missing_today(user=user, root=root) == missing_today(user=user, root=root)
+    assert "甲站一班" in [r["unit_name"] for r in units_missing_today(user=user, root=tree.bat)]
+
+
+def test_admin_index_app_list_is_the_stock_one_and_built_once(tree, client):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    hq = user_with_role("hq_admin", tree.corps, "cov_apps")
+    client.force_login(hq)
+    response = client.get("/admin/")
+    request = RequestFactory().get("/admin/")
+    request.user = hq
+    stock = admin.site.get_app_list(request)  # no memo outside the index
+    assert response.context["app_list"] == stock
+    assert response.context["available_apps"] == stock
