@@ -34,6 +34,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _permission_names_known(request):
+    """The scoping layer names permission ids from a map it reads once per process
+    (``apps.core.scoping.permission_names``); reading it inside a test would add one query
+    to whichever test happened to run first, so it is read before the test."""
+    for name in ("transactional_db", "db"):
+        if name in request.fixturenames:
+            from apps.core.scoping import permission_names
+
+            request.getfixturevalue(name)
+            permission_names()
+            break
+    yield
+
+
 @pytest.fixture
 def tree(db):
     return build_tree()
