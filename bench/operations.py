@@ -179,7 +179,7 @@ def deadline_sweep() -> dict:
         target="≤ 1",
         note=f"today at 23:59 (rolled back): {len(missing)} units missing"
         + (f", {swept_before} already swept today" if swept_before else "")
-        + ("; limited by one notification per missing unit and administrator" if elapsed > 1000 else ""),
+        + ("; most of it is writing the notices and compliance rows" if elapsed > 1000 else ""),
     )
 
 
