@@ -77,3 +77,36 @@ def pct_step(value) -> int:
         return max(0, min(100, int(round(float(value) / 5) * 5)))
     except (TypeError, ValueError):
         return 0
+
+
+@register.simple_tag
+def station_chips(board, board_url):
+    """The status board's chips, one per reporting unit (hundreds at a corps), built in one
+    pass with ``format_html`` (escaped like the template): as a template loop they took
+    about 100 ms of the corps board's render."""
+    from django.utils.html import format_html, format_html_join
+
+    root_pk = board["root"].pk
+
+    def chip(s):
+        parent = s.get("parent")
+        prefix = f"{parent.name} · " if parent is not None and parent.pk != root_pk else ""
+        return (
+            s["state"],
+            board_url,
+            s["unit"].pk,
+            s["label"],
+            s["state"],
+            s["unit"].name,
+            prefix,
+            s["label"],
+        )
+
+    if not board["stations"]:
+        return format_html('<p class="wb-muted">本单位下没有需要报送零报告的单位。</p>')
+    return format_html_join(
+        "\n",
+        '<a class="wb-chip wb-{}" href="{}?unit={}" title="{}" data-state="{}">'
+        '<span class="wb-chip-name">{}</span><span class="wb-chip-sub">{}{}</span></a>',
+        (chip(s) for s in board["stations"]),
+    )
