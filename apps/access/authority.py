@@ -117,12 +117,23 @@ def authorize(actor, action: str, unit) -> None:
 def may_everywhere(actor, action: str) -> bool:
     """``may`` on every live root unit: the authority over global reference data (award kinds,
     必议 lists), held at the top of the tree (HQ of the whole installation) or by a superuser."""
+    from apps.core.request_cache import memoized
     from apps.units.models import Unit
 
     if actor is not None and actor.is_authenticated and actor.is_active and actor.is_superuser:
         return True
-    roots = list(Unit.objects.filter(depth=1, dissolved_on__isnull=True))
-    return bool(roots) and all(may(actor, action, root) for root in roots)
+    if actor is None or not actor.is_authenticated:
+        return False
+
+    def decide():
+        roots = memoized(
+            ("live_roots",), lambda: list(Unit.objects.filter(depth=1, dissolved_on__isnull=True))
+        )
+        return bool(roots) and all(may(actor, action, root) for root in roots)
+
+    # asked once per admin and permission on the admin index: answered once per request
+    # (the key starts with "grants", so a grant given in the same request drops it)
+    return memoized(("grants", "everywhere", actor.pk, action), decide)
 
 
 def authorize_everywhere(actor, action: str) -> None:

@@ -57,9 +57,14 @@ def granted_paths(user, app_label: str, codename: str) -> list[str]:
 
 
 def permissions_anywhere(user) -> set[str]:
-    """``"app.codename"`` of every permission the user holds on some unit."""
-    paths, _shares = user_grants(user)
-    return {f"{app_label}.{codename}" for app_label, codename in paths}
+    """``"app.codename"`` of every permission the user holds on some unit (built once per
+    request: the admin index asks it for every model admin, ~200 times)."""
+
+    def names():
+        paths, _shares = user_grants(user)
+        return frozenset(f"{app_label}.{codename}" for app_label, codename in paths)
+
+    return memoized(("grants", "anywhere", user.pk), names)
 
 
 def user_grants(user):
