@@ -65,6 +65,22 @@ def _drafting_choices(request, nomination=None):
     return people, units, subject_units
 
 
+def _draft_written(request, form, write, *, submitted: bool) -> bool:
+    """Run a draft's writes all or nothing; a service's refusal lands on the form (and
+    nothing is written), success leaves a message. True when written."""
+    try:
+        with transaction.atomic():
+            write()
+    except ValidationError as exc:
+        _evidence_error(form, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, _messages(exc))
+    else:
+        messages.success(request, "推荐已提交，等待审核。" if submitted else "推荐草稿已保存。")
+        return True
+    return False
+
+
 def _evidence_error(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict") and "file" in exc.error_dict:
         form.add_error(None, "证明材料：" + "；".join(exc.message_dict["file"]))
@@ -102,27 +118,23 @@ def nomination_new(request):
     if data is not None and form.is_valid():
         d = form.cleaned_data
         submit = "submit" in data
-        try:
-            with transaction.atomic():  # all or nothing: the draft, its evidence, the submission
-                nomination = services.nomination_create(
-                    actor=user,
-                    unit=d["unit"],
-                    award_kind=d["award_kind"],
-                    year=d["year"],
-                    deeds=d["deeds"],
-                    subject_person=d["subject_person"],
-                    subject_unit=None if d["subject_person"] else d["subject_unit"],
-                )
-                for file in files:
-                    services.attachment_add(nomination=nomination, file=file, actor=user)
-                if submit:
-                    services.nomination_submit(nomination=nomination, actor=user)
-        except ValidationError as exc:
-            _evidence_error(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, _messages(exc))
-        else:
-            messages.success(request, "推荐已提交，等待审核。" if submit else "推荐草稿已保存。")
+
+        def write():  # the draft, its evidence, the submission
+            nomination = services.nomination_create(
+                actor=user,
+                unit=d["unit"],
+                award_kind=d["award_kind"],
+                year=d["year"],
+                deeds=d["deeds"],
+                subject_person=d["subject_person"],
+                subject_unit=None if d["subject_person"] else d["subject_unit"],
+            )
+            for file in files:
+                services.attachment_add(nomination=nomination, file=file, actor=user)
+            if submit:
+                services.nomination_submit(nomination=nomination, actor=user)
+
+        if _draft_written(request, form, write, submitted=submit):
             return redirect("workbench:home")
     matches = list(people.filter(name__icontains=q.strip())[:20]) if q else []
     return page(
@@ -205,21 +217,17 @@ def nomination_edit(request, pk):
             priority=nomination.priority,
             source_note=nomination.source_note,
         )
-        try:
-            with transaction.atomic():  # all or nothing: the changes, the evidence, the submission
-                services.nomination_update(instance=changed, actor=user)
-                for attachment in removed:
-                    services.attachment_delete(attachment=attachment, actor=user)
-                for file in files:
-                    services.attachment_add(nomination=nomination, file=file, actor=user)
-                if submit:
-                    services.nomination_submit(nomination=nomination, actor=user)
-        except ValidationError as exc:
-            _evidence_error(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, _messages(exc))
-        else:
-            messages.success(request, "推荐已提交，等待审核。" if submit else "推荐草稿已保存。")
+
+        def write():  # the changes, the evidence, the submission
+            services.nomination_update(instance=changed, actor=user)
+            for attachment in removed:
+                services.attachment_delete(attachment=attachment, actor=user)
+            for file in files:
+                services.attachment_add(nomination=nomination, file=file, actor=user)
+            if submit:
+                services.nomination_submit(nomination=nomination, actor=user)
+
+        if _draft_written(request, form, write, submitted=submit):
             return redirect("workbench:home")
     matches = list(people.filter(name__icontains=q.strip())[:20]) if q else []
     return page(
