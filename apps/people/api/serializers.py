@@ -126,27 +126,25 @@ class PersonHistorySerializer(serializers.Serializer):
     status = StatusHistorySerializer(many=True, read_only=True)
 
 
-class AccountCreateSerializer(serializers.Serializer):
-    username = serializers.CharField(label="用户名", max_length=150)
-    password = serializers.CharField(
-        label="初始密码",
+def _password_field(label: str):
+    """A password given by the caller, or blank for one the system generates (shown once)."""
+    return serializers.CharField(
+        label=label,
         required=False,
         allow_blank=True,
         write_only=True,
         style={"input_type": "password"},
         help_text="留空则由系统生成，只在本次应答中显示一次。",
     )
+
+
+class AccountCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(label="用户名", max_length=150)
+    password = _password_field("初始密码")
 
 
 class PasswordResetSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        label="新密码",
-        required=False,
-        allow_blank=True,
-        write_only=True,
-        style={"input_type": "password"},
-        help_text="留空则由系统生成，只在本次应答中显示一次。",
-    )
+    password = _password_field("新密码")
 
 
 class AccountSerializer(serializers.Serializer):
