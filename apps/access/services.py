@@ -492,6 +492,23 @@ def person_account_deactivate(*, person, actor):
     return user
 
 
+def person_account_reactivate(*, person, actor):
+    """Let a deactivated login account sign in again (a deactivation made by mistake, a
+    person back from leave). Its grants are as they were; it gets no new token (a new API
+    token is asked for as before). A person who has left gets no account back."""
+    from django.contrib.admin.models import CHANGE
+
+    with transaction.atomic():
+        person, user = _locked_person_account(person, actor)
+        if not person.is_active:
+            raise ValidationError({"account": f"“{person.name}”已离开队伍，不能恢复其登录账号。"})
+        if not user.is_active:
+            user.is_active = True
+            user_update(instance=user, actor=actor)
+            _log_account(actor, user, CHANGE, f"恢复人员“{person.name}”的登录账号")
+    return user
+
+
 def person_account_password_reset(*, person, actor, password: str | None = None):
     """Set a new password on a person's login account: the one given (checked by the password
     validators) or a generated one, returned once. The account's sessions end (Django's session

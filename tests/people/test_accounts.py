@@ -233,3 +233,43 @@ def test_an_admin_does_not_deactivate_their_own_login_through_people(tree, api, 
     assert api(admin).post(account_url(person, "deactivate/")).status_code == 403
     admin.refresh_from_db()
     assert admin.is_active
+
+
+def test_a_deactivated_login_is_reactivated_by_the_unit_admin_and_signs_in_again(tree, api, admin):
+    person = make_person(tree.station)
+    password = give_login(api(admin), person).json()["password"]
+    api(admin).post(account_url(person, "deactivate/"))
+    assert not signs_in("chen_zm", password)
+
+    response = api(admin).post(account_url(person, "reactivate/"))
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "person": person.pk,
+        "username": "chen_zm",
+        "is_active": True,
+        "password": None,
+    }
+    assert signs_in("chen_zm", password)
+    user = Person.objects.get(pk=person.pk).user
+    assert LogEntry.objects.filter(
+        user=admin, object_id=str(user.pk), change_message__contains="恢复"
+    ).exists()
+
+
+def test_reactivation_is_refused_to_a_viewer_and_for_another_units_person_and_for_one_who_left(
+    tree, api, admin
+):
+    person = make_person(tree.station)
+    give_login(api(admin), person)
+    api(admin).post(account_url(person, "deactivate/"))
+    viewer = user_with_role("viewer", tree.station, "station_viewer")
+    elsewhere = make_person(tree.station2)
+    give_login(api(user_with_role("unit_admin", tree.station2, "other_admin")), elsewhere, username="li_si")
+
+    assert api(viewer).post(account_url(person, "reactivate/")).status_code == 403
+    assert api(admin).post(account_url(elsewhere, "reactivate/")).status_code == 404
+    Person.objects.filter(pk=person.pk).update(is_active=False)  # the person has left
+    left = api(admin).post(account_url(person, "reactivate/"))
+    assert left.status_code == 400 and "离开" in str(left.json())
+    assert not Person.objects.get(pk=person.pk).user.is_active

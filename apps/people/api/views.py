@@ -104,6 +104,7 @@ class PersonViewSet(ValuesListMixin, ScopedModelViewSet):
         # the account acts are decided by the authority table in the services (user.manage)
         "account": "view",
         "account_deactivate": "view",
+        "account_reactivate": "view",
         "account_reset_password": "view",
     }
 
@@ -283,6 +284,14 @@ class PersonViewSet(ValuesListMixin, ScopedModelViewSet):
         """Deactivate the person's login account: no more sign-in, its API tokens are deleted."""
         person = self.get_object()
         user = access_services.person_account_deactivate(person=person, actor=request.user)
+        return Response(AccountSerializer(self._account(person.pk, user, None)).data)
+
+    @extend_schema(request=None, responses=AccountSerializer)
+    @action(detail=True, methods=["post"], url_path="account/reactivate")
+    def account_reactivate(self, request, pk=None):
+        """Let a deactivated login account sign in again (not for a person who has left)."""
+        person = self.get_object()
+        user = access_services.person_account_reactivate(person=person, actor=request.user)
         return Response(AccountSerializer(self._account(person.pk, user, None)).data)
 
     @extend_schema(request=PasswordResetSerializer, responses=AccountSerializer)
