@@ -1,32 +1,12 @@
 """The demo corps loads end to end and shows what the seed reports describe."""
 
 import pytest
-from django.db import transaction
 
-from apps.core.demo import demo_load
 from apps.party.models import CampaignTeam, PartyOrganisation
 from apps.people.models import Person
 from apps.units.models import Unit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def demo_corps(django_db_setup, django_db_blocker):
-    """Load the demo once for this module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield demo_load(seed=7)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def demo(demo_corps, db):
-    return demo_corps
 
 
 def test_station_demo_user_sees_only_the_station(demo):

@@ -17,7 +17,7 @@ import statistics
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework import mixins
 from rest_framework.test import APIRequestFactory, force_authenticate
@@ -25,7 +25,6 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from apps.commendations.api.views import NominationViewSet
 from apps.core.api.fast_lists import ValuesPage
 from apps.core.api.pagination import with_total_order
-from apps.core.demo import demo_load
 from apps.core.request_cache import request_scope
 from apps.people.api.views import PersonViewSet
 from apps.talks import services as talk_services
@@ -78,24 +77,6 @@ FILTERED = {
 #: talker) and users in scope who read no content (administrators, a viewer)
 TALK_READERS = ["demo_guizhou", "demo_zunyi_secretary", "demo_huizhi"]
 TALK_NON_READERS = ["demo_hq", "demo_zunyi", "demo_viewer"]
-
-
-@pytest.fixture(scope="module")
-def demo_corps(django_db_setup, django_db_blocker):
-    """The demo corps, loaded once for this module and rolled back at the end."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield demo_load(seed=7)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def demo(demo_corps, db):
-    return demo_corps
 
 
 _factory = APIRequestFactory()

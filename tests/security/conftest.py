@@ -26,3 +26,17 @@ def world(tree):
         for role in ROLES
     }
     return ctx
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """As Django's test client does: the WSGI handler must not close the connection that
+    holds the test's transaction (schemathesis calls the WSGI application directly)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
