@@ -65,6 +65,13 @@ def _drafting_choices(request, nomination=None):
     return people, units, subject_units
 
 
+def _add_evidence_and_submit(nomination, files, *, submit: bool, actor) -> None:
+    for file in files:
+        services.attachment_add(nomination=nomination, file=file, actor=actor)
+    if submit:
+        services.nomination_submit(nomination=nomination, actor=actor)
+
+
 def _draft_written(request, form, write, *, submitted: bool) -> bool:
     """Run a draft's writes all or nothing; a service's refusal lands on the form (and
     nothing is written), success leaves a message. True when written."""
@@ -129,10 +136,7 @@ def nomination_new(request):
                 subject_person=d["subject_person"],
                 subject_unit=None if d["subject_person"] else d["subject_unit"],
             )
-            for file in files:
-                services.attachment_add(nomination=nomination, file=file, actor=user)
-            if submit:
-                services.nomination_submit(nomination=nomination, actor=user)
+            _add_evidence_and_submit(nomination, files, submit=submit, actor=user)
 
         if _draft_written(request, form, write, submitted=submit):
             return redirect("workbench:home")
@@ -222,10 +226,7 @@ def nomination_edit(request, pk):
             services.nomination_update(instance=changed, actor=user)
             for attachment in removed:
                 services.attachment_delete(attachment=attachment, actor=user)
-            for file in files:
-                services.attachment_add(nomination=nomination, file=file, actor=user)
-            if submit:
-                services.nomination_submit(nomination=nomination, actor=user)
+            _add_evidence_and_submit(nomination, files, submit=submit, actor=user)
 
         if _draft_written(request, form, write, submitted=submit):
             return redirect("workbench:home")
