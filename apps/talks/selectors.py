@@ -10,7 +10,6 @@ from collections import defaultdict
 
 from django.db import connections
 from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, Subquery
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from apps.core.scoping import UNIT_PATH_STEP, visible_conditions
@@ -56,49 +55,13 @@ def _overdue(user, root, today):
 
 
 def coverage_per_child(*, user, root: Unit, period_start, period_end, today=None) -> list[dict]:
-    """One row per live direct child of ``root`` (its whole subtree), in 2 queries.
+    """One row per live direct child of ``root`` (its whole subtree), in 2 queries: the
+    user's grants and ``coverage_tree``'s one grouped statement (its ``children``).
 
     A person counts for the unit they are in now, so a station moved to another detachment
-    takes its coverage with it.
-
-    Query 1 reads the user's granted unit paths for people, talks and follow-ups together
-    (``visible_conditions``: the same scope as three ``visible_to`` calls). Query 2 is the
-    live children LEFT JOINed to two plain GROUP BYs on the child path prefix, never a
-    correlated subquery per unit (ARCHITECTURE.md): people in the subtree now, counted
-    twice (visible to the user; talked with in the period, through a visible talk) in one
-    pass over the people, and overdue follow-ups by the unit of their talk.
-    """
-    today = today or timezone.localdate()
-    step = len(root.path) + UNIT_PATH_STEP
-    people_scope, talks_scope, followups_scope = visible_conditions(
-        user, [(Person, "view"), (TalkRecord, "view"), (FollowUp, "view")]
-    )
-    per_person = {}
-    if people_scope is not False:
-        per_person["people"] = Count("id", filter=_where(people_scope))
-    if talks_scope is not False:
-        talked = TalkRecord.objects.filter(
-            _where(talks_scope), voided_at__isnull=True, date__range=(period_start, period_end)
-        )
-        per_person["covered"] = Count("id", filter=Q(pk__in=talked.order_by().values("person_id")))
-    grouped = []
-    if per_person:
-        people = Person.objects.filter(is_active=True, unit__path__startswith=root.path)
-        grouped.append(_by_prefix(people, "unit__path", step, per_person))
-    if followups_scope is not False:
-        overdue = FollowUp.objects.filter(
-            _where(followups_scope),
-            status=FollowUp.Status.OPEN,
-            due_date__lt=today,
-            record__unit__path__startswith=root.path,
-        )
-        grouped.append(_by_prefix(overdue, "record__unit__path", step, {"overdue": Count("id")}))
-    children = Unit.objects.filter(
-        path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
-    ).order_by()
-    return [
-        _row(child, figures.get("people") or 0, figures.get("covered") or 0, figures.get("overdue") or 0)
-        for child, figures in _children_with(children, grouped)
+    takes its coverage with it."""
+    return coverage_tree(user=user, root=root, period_start=period_start, period_end=period_end, today=today)[
+        "children"
     ]
 
 
@@ -107,40 +70,11 @@ def _where(scope) -> Q:
     return Q() if scope is True else scope
 
 
-def _by_prefix(queryset, path_field, step, aggregates) -> tuple[str, list, list[str]]:
-    """A GROUP BY on the child path prefix, as (sql, params, aggregate names)."""
-    rows = (
-        queryset.order_by()
-        .annotate(prefix=Substr(path_field, 1, step))
-        .values("prefix")
-        .annotate(**aggregates)
-    )
+def _by_unit(queryset, unit_field, aggregates) -> tuple[str, list, list[str]]:
+    """A GROUP BY on the unit id (``unit_key``), as (sql, params, aggregate names)."""
+    rows = queryset.order_by().values(unit_key=F(unit_field)).annotate(**aggregates)
     sql, params = rows.query.sql_with_params()
     return sql, list(params), list(aggregates)
-
-
-def _children_with(children, grouped):
-    """``(child, {aggregate: value})`` for each child, in path order, from ONE statement: the
-    children LEFT JOINed to each grouped query on ``prefix = path``."""
-    connection = connections[children.db]
-    qn = connection.ops.quote_name
-    sql, params = children.values("id", "name", "path").query.sql_with_params()
-    params = list(params)
-    columns, joins = [], []
-    for number, (grouped_sql, grouped_params, names) in enumerate(grouped):
-        alias = qn(f"g{number}")
-        columns += [f"{alias}.{qn(name)}" for name in names]
-        joins.append(f"LEFT JOIN ({grouped_sql}) {alias} ON {alias}.{qn('prefix')} = c.{qn('path')}")
-        params += grouped_params
-    names = [name for _sql, _params, group_names in grouped for name in group_names]
-    statement = (
-        f"SELECT c.{qn('id')}, c.{qn('name')}{''.join(', ' + column for column in columns)} "
-        f"FROM ({sql}) c {' '.join(joins)} ORDER BY c.{qn('path')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        rows = cursor.fetchall()
-    return [(Unit(pk=pk, name=name), dict(zip(names, figures, strict=True))) for pk, name, *figures in rows]
 
 
 def coverage_for_unit(*, user, unit: Unit, period_start, period_end, today=None) -> dict:
@@ -284,16 +218,26 @@ class _InArray(Func):
 def coverage_tree(*, user, root: Unit, period_start, period_end, today=None) -> dict:
     """``coverage_for_unit`` of ``root`` and ``coverage_per_child`` of its live children
     together, from ONE grouped statement (plus the user's grants, read once per request):
-    ``{"total": row, "children": [row, ...]}``, equal to the two selectors.
+    ``{"total": row, "children": [row, ...]}``, equal to ``coverage_for_unit`` of each.
 
-    The subtree's figures are grouped by the child path prefix over the whole subtree, so
-    the root's own people and those under dissolved children land in groups of their own;
+    Query 1 reads the user's granted unit paths for people, talks and follow-ups together
+    (``visible_conditions``: the same scope as three ``visible_to`` calls). Query 2 groups,
+    per unit of the subtree, the people there now (visible to the user; talked with in the
+    period through a visible live talk) in one pass over the people, and the overdue
+    follow-ups by the unit of their talk; then it groups those few thousand unit rows by the
+    child path prefix and joins the live children. Never a correlated subquery per unit
+    (ARCHITECTURE.md). Grouping by unit first computes each person's prefix once per unit,
+    not once per person, and the people talked with are read from the partial index
+    ``talk_live_date_person`` alone (docs/scale.md).
+
+    The root's own people and those under dissolved children land in groups of their own;
     the total is the sum of every group, the children are the groups of live children."""
     today = today or timezone.localdate()
     step = len(root.path) + UNIT_PATH_STEP
     people_scope, talks_scope, followups_scope = visible_conditions(
         user, [(Person, "view"), (TalkRecord, "view"), (FollowUp, "view")]
     )
+    subtree = Unit.objects.filter(path__startswith=root.path).values("pk")
     grouped = []
     per_person = {}
     if people_scope is not False:
@@ -304,22 +248,22 @@ def coverage_tree(*, user, root: Unit, period_start, period_end, today=None) -> 
         )
         per_person["covered"] = Count("id", filter=Q(pk__in=talked.order_by().values("person_id")))
     if per_person:
-        people = Person.objects.filter(is_active=True, unit__path__startswith=root.path)
-        grouped.append(_by_prefix(people, "unit__path", step, per_person))
+        people = Person.objects.filter(is_active=True, unit__in=subtree)
+        grouped.append(_by_unit(people, "unit_id", per_person))
     if followups_scope is not False:
         open_overdue = FollowUp.objects.filter(status=FollowUp.Status.OPEN, due_date__lt=today)
         overdue = open_overdue.filter(
             _where(followups_scope),
             _InArray(F("record_id"), Subquery(open_overdue.order_by().values("record_id"))),
-            record__unit__path__startswith=root.path,
+            record__unit__in=subtree,
         )
-        grouped.append(_by_prefix(overdue, "record__unit__path", step, {"overdue": Count("id")}))
+        grouped.append(_by_unit(overdue, "record__unit_id", {"overdue": Count("id")}))
     children = Unit.objects.filter(
         path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
     ).order_by()
     totals = {"people": 0, "covered": 0, "overdue": 0}
     rows = []
-    for child, figures in _groups_with_children(children, grouped):
+    for child, figures in _groups_with_children(children, grouped, step):
         for name, value in figures.items():
             totals[name] += value or 0
         if child is not None:
@@ -334,37 +278,44 @@ def coverage_tree(*, user, root: Unit, period_start, period_end, today=None) -> 
     return {"total": _row(root, totals["people"], totals["covered"], totals["overdue"]), "children": rows}
 
 
-def _groups_with_children(children, grouped):
-    """``(child or None, {aggregate: value})`` for every live child (in path order) and every
-    other group (the root's own rows, dissolved children), from ONE statement: the grouped
-    queries FULL JOINed on the prefix, the children FULL JOINed to that."""
+def _groups_with_children(children, grouped, step):
+    """``(child or None, {aggregate: int})`` for every live child (in path order) and every
+    other group (the root's own rows, dissolved children), from ONE statement: the per-unit
+    queries FULL JOINed on the unit, summed by the unit's path prefix of ``step`` characters,
+    the children FULL JOINed to that."""
     connection = connections[children.db]
     qn = connection.ops.quote_name
-    sql, params = children.values("id", "name", "path").query.sql_with_params()
-    names = [name for _sql, _params, group_names in grouped for name in group_names]
-    inner_params, joined, prefix = [], "", ""
-    for number, (grouped_sql, grouped_params, _names) in enumerate(grouped):
-        alias = qn(f"g{number}")
-        if not joined:
-            joined, prefix = f"({grouped_sql}) {alias}", f"{alias}.{qn('prefix')}"
-        else:
-            joined += f" FULL JOIN ({grouped_sql}) {alias} ON {alias}.{qn('prefix')} = {prefix}"
-            prefix = f"COALESCE({prefix}, {alias}.{qn('prefix')})"
-        inner_params += grouped_params
     if not grouped:  # nothing of the three visible: the children with no figures
         return [
             (Unit(pk=pk, name=name), {}) for pk, name in children.order_by("path").values_list("id", "name")
         ]
+    sql, params = children.values("id", "name", "path").query.sql_with_params()
+    names = [name for _sql, _params, group_names in grouped for name in group_names]
+    inner_params, joined, key = [], "", ""
+    for number, (grouped_sql, grouped_params, _names) in enumerate(grouped):
+        alias = qn(f"g{number}")
+        if not joined:
+            joined, key = f"({grouped_sql}) {alias}", f"{alias}.{qn('unit_key')}"
+        else:
+            joined += f" FULL JOIN ({grouped_sql}) {alias} ON {alias}.{qn('unit_key')} = {key}"
+            key = f"COALESCE({key}, {alias}.{qn('unit_key')})"
+        inner_params += grouped_params
+    units = qn(Unit._meta.db_table)
+    sums = "".join(f", SUM({qn(name)}) AS {qn(name)}" for name in names)
     figures = "".join(f", g.{qn(name)}" for name in names)
     statement = (
         f"SELECT c.{qn('id')}, c.{qn('name')}{figures} FROM ({sql}) c FULL JOIN "
-        f"(SELECT {prefix} AS {qn('prefix')}{''.join(', ' + qn(n) for n in names)} FROM {joined}) g "
+        f"(SELECT SUBSTR(u.{qn('path')}, 1, %s) AS {qn('prefix')}{sums} FROM {joined} "
+        f"INNER JOIN {units} u ON u.{qn('id')} = {key} GROUP BY 1) g "
         f"ON g.{qn('prefix')} = c.{qn('path')} ORDER BY c.{qn('path')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, *inner_params])
+        cursor.execute(statement, [*params, step, *inner_params])
         rows = cursor.fetchall()
     return [
-        (Unit(pk=pk, name=name) if pk is not None else None, dict(zip(names, values, strict=True)))
+        (
+            Unit(pk=pk, name=name) if pk is not None else None,
+            {name: int(value or 0) for name, value in zip(names, values, strict=True)},
+        )
         for pk, name, *values in rows
     ]

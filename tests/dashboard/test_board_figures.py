@@ -65,6 +65,44 @@ def test_coverage_tree_equals_the_unit_and_per_child_selectors(tree, talks, who,
     assert figures["total"]["overdue_followups"] > 0 and figures["total"]["covered"] > 0
 
 
+@pytest.mark.parametrize(
+    "who, where, root", [("hq", "corps", "corps"), ("det", "det", "det"), ("det", "det", "corps")]
+)
+def test_each_child_row_equals_the_coverage_of_that_childs_subtree(tree, talks, who, where, root):
+    """``coverage_per_child`` is ``coverage_tree``'s children: check each row against the plain
+    ORM count of that child (``coverage_for_unit``), not against the tree itself."""
+    user = user_with_role("hq_admin" if who == "hq" else "secretary", getattr(tree, where), f"cc_{who}")
+    root = Unit.objects.get(pk=getattr(tree, root).pk)
+    start, end = period_bounds("quarter", talks)
+    rows = coverage_per_child(user=user, root=root, period_start=start, period_end=end, today=talks)
+    children = Unit.objects.filter(
+        path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
+    ).order_by("path")
+    assert [r["unit_id"] for r in rows] == [c.pk for c in children]
+    for row, child in zip(rows, children, strict=True):
+        expected = coverage_for_unit(user=user, unit=child, period_start=start, period_end=end, today=talks)
+        assert row == expected
+
+
+def test_coverage_statement_count_does_not_grow_with_people_or_talks(tree, talks, django_assert_num_queries):
+    hq = user_with_role("hq_admin", tree.corps, "cov_grow")
+    talker = user_with_role("secretary", tree.corps, "cov_grow_sec")
+    start, end = period_bounds("quarter", talks)
+
+    def run():
+        return coverage_per_child(user=hq, root=tree.corps, period_start=start, period_end=end, today=talks)
+
+    with django_assert_num_queries(2):  # the grants, then one grouped statement
+        before = run()
+    for station in (tree.station, tree.station2, tree.station3):
+        for _ in range(3):
+            make_talk(make_person(station), talker, date=talks)
+    with django_assert_num_queries(2):
+        after = run()
+    assert sum(r["people"] for r in after) == sum(r["people"] for r in before) + 9
+    assert sum(r["covered"] for r in after) == sum(r["covered"] for r in before) + 9
+
+
 def test_coverage_tree_of_a_user_who_sees_nothing_of_it(tree, talks):
     outsider = user_with_role("secretary", tree.corps2, "cov_out")
     start, end = period_bounds("quarter", talks)
