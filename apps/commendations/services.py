@@ -855,6 +855,17 @@ def inbox(user, today=None):
     )
 
 
+def inbox_may_hold_any(user, today=None) -> bool:
+    """False when ``inbox(user)`` is certainly empty: the user reviews and approves nowhere
+    (no grant of either, as read once per request) and nobody delegated to them today. True
+    otherwise (the inbox may still be empty)."""
+    if user.is_superuser or user.has_perm("commendations.approve_nomination"):
+        return True
+    if user.has_perm("commendations.review_nomination"):
+        return True
+    return _active_delegations(user, today or timezone.localdate()).exists()
+
+
 @transaction.atomic
 def award_order_issue(*, unit, number, title, nominations, actor, exemplary=()):
     """Issue a numbered circular for awarded nominations; mark chosen ones as exemplary models."""
@@ -1134,8 +1145,14 @@ def _approving_paths(approver) -> list[str]:
 
 
 def approves_anywhere(user) -> bool:
-    """Whether ``user`` holds the approver's role on some unit (may delegate at all)."""
-    return bool(_approving_paths(user))
+    """Whether ``user`` holds the approver's role on some unit (may delegate at all).
+
+    Answered from the user's grants as read once per request (``scoping.granted_paths``):
+    the admin index asks it five times (the delegation admin's module, view, add, change
+    and delete permissions), one statement each before."""
+    from apps.core.scoping import granted_paths
+
+    return bool(granted_paths(user, "commendations", "approve_nomination"))
 
 
 NOT_ELIGIBLE = "代理人不存在，或不在您审批的单位范围内（须在您审批的单位或其下级单位任职并可查看表彰推荐）。"
