@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from apps.people.selectors import membership_figures
 from apps.reports.selectors import compliance_per_child
 from apps.talks.selectors import coverage_per_child, period_bounds
+from apps.units.models import Unit
 from tests.factories.people import make_person
 from tests.factories.talks import make_talk
 from tests.factories.units import make_unit, user_with_role
@@ -258,3 +259,35 @@ def test_each_figure_links_to_an_admin_list_that_understands_its_filters(tree, c
     for key, f in shown.items():
         response = client.get(f["admin_url"])
         assert response.status_code == 200, (key, f["admin_url"], response.status_code)
+
+
+def test_membership_figures_read_the_people_once_and_equal_a_plain_count(tree, django_assert_num_queries):
+    from apps.people.models import PARTY_MEMBER_STATUSES, Person, PersonCategory, PoliticalStatus
+
+    hq = user_with_role("hq_admin", tree.corps, "memb_q")
+    for unit, status in [
+        (tree.station, "full_member"),
+        (tree.tqz, "probationary"),
+        (tree.station2, "masses"),
+    ]:
+        make_person(unit, status=status)
+    with django_assert_num_queries(3):  # the grants, the children, one grouped statement
+        figures = membership_figures(user=hq, root=tree.corps)
+    for unit in (tree.station, tree.station3, tree.det2):
+        make_person(unit, status="probationary")
+    with django_assert_num_queries(3):
+        figures = membership_figures(user=hq, root=tree.corps)
+    people = Person.objects.filter(is_active=True, unit__path__startswith=tree.corps.path)
+    for row in figures["per_child"]:
+        child = people.filter(unit__path__startswith=Unit.objects.get(pk=row["unit_id"]).path)
+        assert (row["people"], row["party_members"]) == (
+            child.count(),
+            child.filter(political_status__in=PARTY_MEMBER_STATUSES).count(),
+        )
+    assert figures["by_category"] == {
+        label: people.filter(category=code).count() for code, label in PersonCategory.choices
+    }
+    assert figures["by_status"] == {
+        label: people.filter(political_status=code).count() for code, label in PoliticalStatus.choices
+    }
+    assert sum(figures["by_status"].values()) == people.count() > 0
