@@ -201,12 +201,12 @@ def test_a_shared_record_is_the_only_row_with_its_flag_on_the_readers_page(demo)
 
 @pytest.mark.parametrize("username", ["demo_hq", "demo_huizhi", "demo_guizhou"])
 def test_the_talk_page_reads_no_encrypted_column_and_counts_primary_keys_alone(username, demo):
-    """The page reads what it sends; the count (also under the DISTINCT of a follow-up
+    """The page reads what it sends; an asked count (also under the DISTINCT of a follow-up
     filter) has no ordering and computes no per-row readability."""
     user = demo["users"][username]
     for params in ({}, {"followup_status": "open"}):
         with CaptureQueriesContext(connection) as ctx:
-            _get(TalkRecordViewSet, "/api/talks/records/", user, {**params, "page_size": 100})
+            _get(TalkRecordViewSet, "/api/talks/records/", user, {**params, "page_size": 100, "count": "exact"})
         statements = [q["sql"] for q in ctx.captured_queries]
         talk_queries = [sql for sql in statements if "talks_talkrecord" in sql]
         assert not any("_enc" in sql for sql in statements), statements
