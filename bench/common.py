@@ -113,8 +113,6 @@ def analyze_grants() -> None:
     """Refresh the planner's statistics of the permission rows a new bench grant wrote: with
     a few hundred rows more than at the last ANALYZE (and autovacuum not yet run) PostgreSQL
     estimates one row per user and a grant check takes 5–25 ms instead of 0.1 ms."""
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE access_unitpermission")
