@@ -10,9 +10,12 @@ other action and for the schema) would have produced, key for key and in the sam
 that the response bytes do not change (``tests/core/test_list_bytes.py`` compares them).
 """
 
+from django.conf import settings
 from django.db.models import QuerySet
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 # Reused, unbound DRF fields: the same formatting (time zone, ISO 8601, "Z" for UTC) as the
 # reference serializer's fields, without building a serializer per page.
@@ -25,7 +28,15 @@ def date_repr(value):
 
 
 def datetime_repr(value):
-    return _DATETIME.to_representation(value) if value else None
+    """``DateTimeField().to_representation`` for the aware values the database returns (ISO
+    8601 in the current time zone, "Z" for UTC) without its per-call format and time-zone
+    lookups (a third of a row's cost); anything else goes through the field itself."""
+    if not value:
+        return None
+    if value.tzinfo is None or not settings.USE_TZ or api_settings.DATETIME_FORMAT != ISO_8601:
+        return _DATETIME.to_representation(value)
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ValuesPage(QuerySet):

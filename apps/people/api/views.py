@@ -1,7 +1,6 @@
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, status, viewsets
@@ -11,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.access import services as access_services
 from apps.core.api.fast_lists import ValuesListMixin, date_repr, datetime_repr
-from apps.core.api.filters import UnitSubtreeFilter
+from apps.core.api.filters import FilterBackend, UnitSubtreeFilter
 from apps.core.api.viewsets import ScopedModelViewSet, ScopedViewSetMixin
 from apps.core.exports import XLSX_CONTENT_TYPE, workbook_response, xlsx_response
 from apps.core.scoping import permitted_condition
@@ -92,7 +91,7 @@ class PersonViewSet(ValuesListMixin, ScopedModelViewSet):
     lookup_value_regex = r"\d+"
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
-    filter_backends = [DjangoFilterBackend, PersonSearchFilter, filters.OrderingFilter]
+    filter_backends = [FilterBackend, PersonSearchFilter, filters.OrderingFilter]
     search_fields = ["name"]  # and the exact ID number where visible (PersonSearchFilter)
     ordering_fields = ["name", "unit__path", "updated_at"]
     action_permissions = {

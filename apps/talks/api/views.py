@@ -226,8 +226,9 @@ class TalkRecordViewSet(ValuesListMixin, ScopedModelViewSet):
     )
 
     def get_queryset(self):
-        annotate = with_warning_flag if self.action == "list" else with_content_readable
-        return annotate(super().get_queryset(), self.request.user)
+        if self.action == "list":  # super() answers the records the user may view
+            return with_warning_flag(super().get_queryset(), self.request.user, within_view_scope=True)
+        return with_content_readable(super().get_queryset(), self.request.user)
 
     def list_rows(self, rows):
         """What ``TalkRecordSerializer`` sends for each row, in its field order (metadata only:
