@@ -187,10 +187,15 @@ def test_approver_sees_only_valid_actions_and_approves(page, live_server, statio
 
 
 def test_hq_sees_the_stations_that_have_not_filed_today_on_one_screen(page, live_server, station_data):
+    from django.utils import timezone
+
     from apps.reports.services import zero_report_file
 
     w = station_data
-    zero_report_file(unit=w.tree.station, report_date=datetime.date.today(), actor=w.station_admin)
+    today = timezone.localdate()
+    # filed at 08:00 (before any deadline), so the chip is green at whatever hour the test runs
+    on_time = timezone.make_aware(datetime.datetime.combine(today, datetime.time(8)))
+    zero_report_file(unit=w.tree.station, report_date=today, actor=w.station_admin, now=on_time)
     make_talk(
         make_person(w.tree.station3), user_with_role("secretary", w.tree.corps), date=datetime.date.today()
     )
