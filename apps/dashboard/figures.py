@@ -55,42 +55,19 @@ def membership(user, root, **_):
 
 
 def talk_coverage(user, root, today, period="quarter", year=None, **_):
-    from apps.talks.models import CoverageSnapshot
+    """Coverage per child of ``root``: tonight's stored figures when they apply, else live
+    (``workbench.selectors.subtree_coverage``, read once per request with the board's tiles)."""
     from apps.talks.selectors import period_bounds
     from apps.workbench.selectors import subtree_coverage
 
     day = today if not year or year >= today.year else datetime.date(year, 12, 31)
     start, end = period_bounds(period, day)
-    children = list(
-        Unit.objects.filter(
-            path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True
-        ).order_by("path")
-    )
-    stored = {
-        s.unit_id: s
-        for s in CoverageSnapshot.objects.visible_to(user, "view").filter(
-            unit__in=children, period_start=start, computed_at__date=today
-        )
-    }
-    if (
-        day == today and children and len(stored) == len(children)
-    ):  # tonight's figures, stored by the nightly task
-        rows = [
-            [
-                c.name,
-                stored[c.pk].people,
-                stored[c.pk].covered,
-                stored[c.pk].coverage_pct,
-                stored[c.pk].overdue_followups,
-            ]
-            for c in children
-        ]
-    else:  # live SQL (one grouped statement, shared with the board of the same root and period)
-        live = subtree_coverage(user, root, start, end, today)["children"]
-        rows = [
-            [r["unit_name"], r["people"], r["covered"], r["coverage_pct"], r["overdue_followups"]]
-            for r in live
-        ]
+    covered = subtree_coverage(user, root, start, end, today)
+    rows = [
+        [r["unit_name"], r["people"], r["covered"], r["coverage_pct"], r["overdue_followups"]]
+        for r in covered["children"]
+    ]
+    computed_at = covered["computed_at"]
     return {
         "key": "talks",
         "title": f"谈心谈话覆盖率（{start:%Y年%m月%d日}至{end:%Y年%m月%d日}）",
@@ -102,6 +79,9 @@ def talk_coverage(user, root, today, period="quarter", year=None, **_):
         ],
         "columns": ["单位", "应谈人数", "已谈人数", "覆盖率 %", "逾期跟进事项"],
         "rows": rows,
+        "extra": {"统计时间": [f"今日 {timezone.localtime(computed_at):%H:%M}（夜间统计）"]}
+        if computed_at
+        else {},
         "admin_url": reverse("admin:talks_talkrecord_coverage")
         + f"?unit={root.pk}&period={period}&date={day.isoformat()}",
     }

@@ -7,12 +7,13 @@ subquery per unit and never a loop per person.
 
 import datetime
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.db import connections
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, Exists, F, FilteredRelation, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from apps.core.scoping import UNIT_PATH_STEP, visible_conditions
+from apps.core.scoping import UNIT_PATH_STEP, user_grants, visible_conditions
 from apps.people.models import Person
 from apps.units.models import Unit
 
@@ -319,3 +320,69 @@ def _groups_with_children(children, grouped, step):
         )
         for pk, name, *values in rows
     ]
+
+
+COVERAGE_PERMISSIONS = [("people", "view_person"), ("talks", "view_talkrecord"), ("talks", "view_followup")]
+
+
+def stored_coverage_tree(*, user, root: Unit, period_start, period_end, today=None) -> dict | None:
+    """``coverage_tree`` from the nightly ``CoverageSnapshot`` rows stored today, or ``None``.
+
+    The live statement reads every person and every talk of the period under ``root`` (a
+    corps: 30,000 people, 26,000 talks, ~45 ms); the HQ board and the admin index show the
+    figures the nightly task stored (``tasks.coverage_snapshots_store``) with their time,
+    the way the dashboard's coverage chart always has. Used only where the snapshot and the
+    live figure mean the same thing:
+
+    * the user may view people, talk records and follow-ups on ``root`` itself (so every
+      person and talk under ``root`` counts for them, as it does for the nightly task);
+    * today's rows exist for ``root`` and every live child, for this same period.
+
+    Otherwise ``None``, and the caller computes live. One query (plus the request's grants).
+    """
+    today = today or timezone.localdate()
+    if not user.is_superuser:
+        paths, _shares = user_grants(user)
+        if not all(
+            any(root.path.startswith(p) for p in paths.get(perm, ())) for perm in COVERAGE_PERMISSIONS
+        ):
+            return None
+    stored = FilteredRelation(
+        "talk_coverage",
+        condition=Q(
+            talk_coverage__period_start=period_start,
+            talk_coverage__period_end=period_end,
+            talk_coverage__computed_at__date=today,
+        ),
+    )
+    units = list(
+        Unit.objects.filter(
+            Q(pk=root.pk) | Q(path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True)
+        )
+        .alias(stored=stored)
+        .order_by("path")
+        .values_list(
+            "pk",
+            "name",
+            "stored__people",
+            "stored__covered",
+            "stored__overdue_followups",
+            "stored__computed_at",
+        )
+    )
+    if not units or any(u[5] is None for u in units):
+        return None
+    rows = {
+        pk: _row(_UnitRef(pk, name), people, covered, overdue)
+        for pk, name, people, covered, overdue, _ in units
+    }
+    return {
+        "total": rows.pop(root.pk),
+        "children": list(rows.values()),
+        "computed_at": min(u[5] for u in units),
+    }
+
+
+class _UnitRef(NamedTuple):
+    pk: int
+    name: str

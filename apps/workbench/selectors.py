@@ -12,7 +12,7 @@ from apps.party.models import PartyOrganisation
 from apps.reports.models import GroupWeeklyReport, Meeting, ZeroReport
 from apps.reports.services import deadline_of, reporting_rules
 from apps.talks.models import FollowUp, TalkPolicy, TalkRecord
-from apps.talks.selectors import coverage_tree, period_bounds, uncovered_people
+from apps.talks.selectors import coverage_tree, period_bounds, stored_coverage_tree, uncovered_people
 from apps.units.models import Unit, UnitKind
 
 S = Nomination.Status
@@ -156,16 +156,25 @@ def talks_to_read(user, units: list[Unit], limit: int = 10) -> list:
 
 
 def subtree_coverage(user, root: Unit, period_start, period_end, today) -> dict:
-    """``talks.selectors.coverage_tree`` (the root's total and its children's rows), read once
-    per request: the admin index shows the board's tiles and laggards and the dashboard's
-    coverage chart of the same root and period (``apps.core.request_cache``; nothing is kept
-    beyond the request)."""
-    return memoized(
-        ("talk-coverage", user.pk, root.pk, period_start, period_end, today),
-        lambda: coverage_tree(
-            user=user, root=root, period_start=period_start, period_end=period_end, today=today
-        ),
-    )
+    """The root's coverage total and its children's rows, read once per request: tonight's
+    stored figures where they apply (``talks.selectors.stored_coverage_tree``, ``computed_at``
+    says when), else live (``coverage_tree``, ``computed_at`` None). The admin index shows
+    the board's tiles and laggards and the dashboard's coverage chart of the same root and
+    period from this one read (``apps.core.request_cache``; nothing is kept beyond the
+    request)."""
+
+    def read():
+        bounds = {
+            "user": user,
+            "root": root,
+            "period_start": period_start,
+            "period_end": period_end,
+            "today": today,
+        }
+        stored = stored_coverage_tree(**bounds)
+        return stored if stored is not None else {**coverage_tree(**bounds), "computed_at": None}
+
+    return memoized(("talk-coverage", user.pk, root.pk, period_start, period_end, today), read)
 
 
 def board(user, root: Unit, now=None) -> dict:
@@ -241,6 +250,7 @@ def board(user, root: Unit, now=None) -> dict:
             "period_label": "本月" if period == TalkPolicy.Period.MONTH else "本季度",
             "pending": states.get(S.SUBMITTED, 0) + states.get(S.APPROVING, 0),
             "overdue_followups": coverage["overdue_followups"],
+            "coverage_computed_at": covered["computed_at"],
             "notice": states.get(S.NOTICE, 0) + states.get(S.OBJECTED, 0),
         },
         "stations": stations,
