@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.access.authority import ABOVE, SUPERUSER, rule_for
 from apps.access.models import UnitPermission
+from apps.core.request_cache import memoized
 from apps.core.scoping import UNIT_PATH_STEP, ancestor_paths, units_granted, user_grants
 from apps.people.models import PartyMembership, Person
 from apps.units.models import Unit
@@ -19,6 +20,24 @@ from .services import quotas_with_usage
 
 #: states in which a nomination waits for a decision at ``current_level``
 WAITING = [Nomination.Status.SUBMITTED, Nomination.Status.APPROVING]
+
+
+def status_counts(user, root: Unit) -> dict[tuple[str, int], int]:
+    """``{(status, year): n}`` of the nominations drafted under ``root`` that ``user`` may see,
+    from one grouped statement read once per request: the HQ board counts every year, the
+    dashboard's pipeline one year, and the admin index shows both."""
+
+    def read():
+        rows = (
+            Nomination.objects.visible_to(user, "view")
+            .filter(unit__path__startswith=root.path)
+            .order_by()
+            .values_list("status", "year")
+            .annotate(n=Count("id"))
+        )
+        return {(status, year): n for status, year, n in rows}
+
+    return memoized(("nomination-status-counts", user.pk, root.pk), read)
 
 
 def pipeline_figures(*, user, root: Unit, year: int, now=None) -> dict:
@@ -38,7 +57,7 @@ def pipeline_figures(*, user, root: Unit, year: int, now=None) -> dict:
     """
     now = now or timezone.now()
     visible = Nomination.objects.visible_to(user, "view").filter(unit__path__startswith=root.path, year=year)
-    counts = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
+    counts = {status: n for (status, of_year), n in status_counts(user, root).items() if of_year == year}
     waiting = (
         visible.filter(status__in=WAITING, current_level__isnull=False, waiting_since__isnull=False)
         .order_by()

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from apps.units.models import Unit
 
-from .models import DailyCompliance, GroupWeeklyReport, ResponsibilityItem, ZeroReport
+from .models import (
+    DEFAULT_REPORTING_KINDS,
+    DailyCompliance,
+    GroupWeeklyReport,
+    ResponsibilityItem,
+    ZeroReport,
+)
 from .services import deadline_of, reporting_rules
 
 
@@ -86,10 +92,13 @@ def units_missing_today(*, user, root: Unit, now=None) -> list[dict]:
     reports are found by the subtree's path, not by a list of every unit id."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    # a unit reports when its kind does by default or its own policy says so (an inherited
+    # policy can only excuse it): the thousands of squads of a corps are not read
+    may_report = Q(kind__in=DEFAULT_REPORTING_KINDS) | Q(reporting_policy__must_report=True)
     units = [
         _UnitRow(*values)
         for values in Unit.objects.visible_to(user, "view")
-        .filter(path__startswith=root.path, dissolved_on__isnull=True)
+        .filter(may_report, path__startswith=root.path, dissolved_on__isnull=True)
         .order_by("path")
         .values_list("pk", "name", "path", "kind")
     ]

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.access.authority import authorize, authorize_everywhere
+from apps.core.scoping import UNIT_PATH_STEP
 from apps.core.writes import check_permission, record_create, record_update, register_writes
 from apps.units.models import Unit
 
@@ -35,15 +36,23 @@ CATCH_UP_DAYS = 31
 def reporting_rules(units) -> dict[int, tuple[bool, datetime.time]]:
     """Each unit's (must report, deadline): its own policy or the nearest ancestor's."""
     policies = {p.unit.path: p for p in ReportingPolicy.objects.select_related("unit")}
+    nearest = {}  # path -> the policy set there or on the nearest unit above (or None)
+
+    def policy_at_or_above(path: str):
+        if path not in nearest:
+            above = policy_at_or_above(path[:-UNIT_PATH_STEP]) if len(path) > UNIT_PATH_STEP else None
+            nearest[path] = policies.get(path) or above
+        return nearest[path]
+
     rules = {}
-    for unit in units:
+    for unit in units:  # a corps' thousands of units share a few hundred parents
         must, deadline = unit.kind in DEFAULT_REPORTING_KINDS, DEFAULT_DEADLINE
-        for end in range(len(unit.path), 0, -4):
-            policy = policies.get(unit.path[:end])
-            if policy is not None:
-                must = policy.must_report if end == len(unit.path) else (policy.must_report and must)
-                deadline = policy.deadline
-                break
+        own = policies.get(unit.path)
+        inherited = policy_at_or_above(unit.path[:-UNIT_PATH_STEP]) if own is None else None
+        if own is not None:
+            must, deadline = own.must_report, own.deadline
+        elif inherited is not None:
+            must, deadline = inherited.must_report and must, inherited.deadline
         rules[unit.pk] = (must, deadline)
     return rules
 

@@ -2,12 +2,16 @@
 app's selector; each function costs a fixed number of queries whatever the unit's size."""
 
 import datetime
+from collections import Counter
+from typing import NamedTuple
 
-from django.db.models import Count
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.commendations.models import Nomination
+from apps.commendations.selectors import status_counts
 from apps.core.request_cache import memoized
+from apps.core.scoping import UNIT_PATH_STEP
 from apps.party.models import PartyOrganisation
 from apps.reports.models import GroupWeeklyReport, Meeting, ZeroReport
 from apps.reports.services import deadline_of, reporting_rules
@@ -113,7 +117,6 @@ def station_card(user, unit: Unit, now=None) -> dict:
 def weekly_groups(user, units: list[Unit]):
     """The open party groups under ``units`` the user sees: the groups whose weekly report
     the station's staff file (the service checks the filing permission)."""
-    from django.db.models import Q
 
     where = Q(pk__in=[])
     for unit in units:
@@ -140,7 +143,6 @@ def talks_to_read(user, units: list[Unit], limit: int = 10) -> list:
     """The newest talks under the user's talk units (metadata only; content is read on its page)."""
     if not units:
         return []
-    from django.db.models import Q
 
     where = Q()
     for unit in units:
@@ -177,6 +179,14 @@ def subtree_coverage(user, root: Unit, period_start, period_end, today) -> dict:
     return memoized(("talk-coverage", user.pk, root.pk, period_start, period_end, today), read)
 
 
+class BoardUnit(NamedTuple):
+    pk: int
+    name: str
+    path: str
+    depth: int
+    kind: str
+
+
 def board(user, root: Unit, now=None) -> dict:
     """HQ's and committees' view of one unit's subtree: headline tiles, the status board of
     stations for today's zero-report, coverage laggards, stuck nominations, children to drill into."""
@@ -184,13 +194,20 @@ def board(user, root: Unit, now=None) -> dict:
     today = timezone.localdate(now)
     # squads hang under stations: the board needs the stations and the units above them (a
     # station's parent, the children to drill into), not the thousands of squads of a corps
-    units = list(
-        Unit.objects.visible_to(user, "view")
-        .filter(path__startswith=root.path, dissolved_on__isnull=True)
+    # plain rows, not model instances: a corps has ~900 such units; the root's ancestors the
+    # user may see come with them (the trail above the root)
+    above = [root.path[:end] for end in range(UNIT_PATH_STEP, len(root.path), UNIT_PATH_STEP)]
+    units = [
+        BoardUnit(*row)
+        for row in Unit.objects.visible_to(user, "view")
+        .filter(Q(path__startswith=root.path) | Q(path__in=above), dissolved_on__isnull=True)
         .exclude(kind=UnitKind.SQUAD)
         .order_by("path")
-    )
+        .values_list("pk", "name", "path", "depth", "kind")
+    ]
     by_path = {u.path: u for u in units}
+    trail = [by_path[path] for path in above if path in by_path]
+    units = [u for u in units if u.path.startswith(root.path)]
     station_units = [u for u in units if u.kind == UnitKind.STATION]
     rules = reporting_rules(station_units)
     filed = dict(
@@ -219,7 +236,9 @@ def board(user, root: Unit, now=None) -> dict:
     coverage, children = covered["total"], covered["children"]
     laggards = sorted((c for c in children if c["people"]), key=lambda c: (c["coverage_pct"], c["unit_name"]))
     nominations = Nomination.objects.visible_to(user, "view").filter(unit__path__startswith=root.path)
-    states = dict(nominations.order_by().values_list("status").annotate(n=Count("id")))
+    states = Counter()
+    for (status, _year), n in status_counts(user, root).items():
+        states[status] += n
     # the ten oldest first, then their related rows: joined before the LIMIT, the subjects
     # and levels were read for every waiting nomination of the subtree (thousands in a corps)
     oldest = nominations.filter(
@@ -234,7 +253,6 @@ def board(user, root: Unit, now=None) -> dict:
         .order_by("waiting_since", "pk")
     )
     live_children = [u for u in units if u.depth == root.depth + 1]
-    trail = [by_path[root.path[:e]] for e in range(4, len(root.path), 4) if root.path[:e] in by_path]
     reported = len([s for s in stations if s["unit"].pk in filed])
     return {
         "root": root,

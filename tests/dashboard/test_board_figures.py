@@ -168,12 +168,19 @@ def test_units_missing_today_equals_missing_today(tree, who):
     filer = user_with_role("unit_admin", tree.station, "miss_filer")
     zero_report_file(unit=tree.station, report_date=timezone.localdate(), actor=filer)
     ReportingPolicy.objects.create(unit=tree.squad, must_report=True, deadline=datetime.time(7, 0))
+    ReportingPolicy.objects.create(
+        unit=tree.bat2, must_report=False, deadline=datetime.time(9, 0)
+    )  # excuses 丙站
+    ReportingPolicy.objects.create(unit=tree.tqz, must_report=False, deadline=datetime.time(9, 0))
     user = user_with_role("hq_admin", tree.corps if who == "hq" else tree.bat, f"miss_{who}")
     for root in (tree.corps, tree.bat, tree.station):
         if who == "battalion" and root == tree.corps:
             continue
         assert units_missing_today(user=user, root=root) == missing_today(user=user, root=root)
     assert "甲站一班" in [r["unit_name"] for r in units_missing_today(user=user, root=tree.bat)]
+    if who == "hq":
+        names = [r["unit_name"] for r in units_missing_today(user=user, root=tree.corps)]
+        assert "丙站" not in names and "特勤站" not in names and "乙站" in names
 
 
 def test_admin_index_app_list_is_the_stock_one_and_built_once(tree, client):

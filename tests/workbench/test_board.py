@@ -38,3 +38,16 @@ def test_a_unit_outside_the_board_gives_404(wb, login):
 
 def test_station_staff_have_no_board(wb, login):
     assert login(wb.station_admin).get("/board/").status_code == 404
+
+
+def _trail(text):
+    start = text.index('aria-label="上级单位"')
+    return text[start : text.index("</nav>", start)]
+
+
+def test_the_trail_names_the_units_above_the_root_that_the_user_sees(wb, login):
+    trail = _trail(login(wb.hq).get(f"/board/?unit={wb.tree.bat.pk}").content.decode())
+    assert wb.tree.corps.name in trail and wb.tree.det.name in trail
+    assert wb.tree.root.name not in trail  # above the HQ user's grant
+    trail = _trail(login(wb.secretary).get(f"/board/?unit={wb.tree.bat.pk}").content.decode())
+    assert wb.tree.det.name in trail and wb.tree.corps.name not in trail
