@@ -1,8 +1,9 @@
 """Server time of the pages people open first (issues 17 and 19): each role's workbench
 home, the HQ board, and the heaviest admin changelists, at station and corps scope.
 
-Targets: a station's home ≤ 100 ms p95, the corps board ≤ 150 ms median (issue 19; the
-workbench issue asked ≤ 300 ms p95), query counts constant (asserted in the tests)."""
+Targets: a station's home ≤ 100 ms p95; the corps board, the admin index and the heaviest
+changelists ≤ 150 ms p95 (issue 19; the workbench issue asked ≤ 300 ms p95 of the corps
+home); query counts constant (asserted in the tests)."""
 
 from django.test import Client
 
@@ -17,6 +18,7 @@ CHANGELISTS = [
     "/admin/people/person/",
     "/admin/commendations/nomination/",
     "/admin/reports/zeroreport/",
+    "/admin/reports/dailycompliance/",
 ]
 
 
@@ -71,6 +73,6 @@ def measure(levels: list[Level], repeat: int) -> list[dict]:
             _figure("admin index (board) /admin/", "corps", _page(client, "/admin/"), repeat, "≤ 150", 150)
         )
         for url in CHANGELISTS:
-            figures.append(_figure(f"changelist {url}", "corps", _page(client, url), repeat))
+            figures.append(_figure(f"changelist {url}", "corps", _page(client, url), repeat, "≤ 150", 150))
         CoverageSnapshot.objects.filter(pk__in=[s.pk for s in stored]).delete()
     return figures

@@ -174,6 +174,10 @@ class ScopedModelAdmin(ServiceWritesAdminMixin, ScopedAdminMixin, SimpleHistoryA
     """Base admin for scoped models, with history and an .xlsx export of the filtered list."""
 
     list_per_page = 50
+    # a filtered list is counted once, not a second time unfiltered for "共 N 条": at a corps
+    # that second COUNT read every zero-report in scope (1,000,000 rows, ~60 ms) on each page;
+    # the search bar offers "显示全部" instead
+    show_full_result_count = False
     export_fields: list[tuple[str, str]] = []  # (attribute or callable name, column title)
     actions = ["export_xlsx"]
     scoped_form = True
