@@ -213,6 +213,14 @@ def test_hq_sees_the_stations_that_have_not_filed_today_on_one_screen(page, live
     page.click("#drill a >> text=甲市支队")
     page.wait_for_selector("#board-title >> text=甲市支队")
     steps("drilled", foreign=["乙省总队", "丙站"])
+    # back up through the trail; tonight's stored coverage is shown with its time
+    from apps.talks.tasks import coverage_snapshots_store
+
+    coverage_snapshots_store(today=today)
+    page.click("nav.wb-trail a >> text=甲省总队")
+    page.wait_for_selector("#coverage-computed-at")
+    assert "夜间统计" in page.inner_text("#tiles")
+    steps("stored-coverage", foreign=["乙省总队"])
 
 
 def test_drafter_drafts_a_nomination_with_evidence_in_one_flow(page, live_server, station_data, tmp_path):
