@@ -335,7 +335,9 @@ def stored_coverage_tree(*, user, root: Unit, period_start, period_end, today=No
     live figure mean the same thing:
 
     * the user may view people, talk records and follow-ups on ``root`` itself (so every
-      person and talk under ``root`` counts for them, as it does for the nightly task);
+      person and talk under ``root`` counts for them, as it does for the nightly task; the one
+      difference: a talk held before a transfer in, at a unit outside the user's scope, counts
+      in the stored figure and not in the live one);
     * today's rows exist for ``root`` and every live child, for this same period.
 
     Otherwise ``None``, and the caller computes live. One query (plus the request's grants).

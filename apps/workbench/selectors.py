@@ -117,7 +117,6 @@ def station_card(user, unit: Unit, now=None) -> dict:
 def weekly_groups(user, units: list[Unit]):
     """The open party groups under ``units`` the user sees: the groups whose weekly report
     the station's staff file (the service checks the filing permission)."""
-
     where = Q(pk__in=[])
     for unit in units:
         where |= Q(unit__path__startswith=unit.path)
@@ -143,7 +142,6 @@ def talks_to_read(user, units: list[Unit], limit: int = 10) -> list:
     """The newest talks under the user's talk units (metadata only; content is read on its page)."""
     if not units:
         return []
-
     where = Q()
     for unit in units:
         where |= Q(unit__path__startswith=unit.path)
