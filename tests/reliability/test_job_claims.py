@@ -207,7 +207,9 @@ def test_an_import_whose_worker_died_is_taken_over_long_before_the_visibility_ti
     broker = Broker.new()
     if not redis_up(broker.url):
         pytest.skip(f"no Redis at {broker.url}")
-    rows = 1500
+    # enough rows that the import runs for seconds on a fast, quiet machine (1,500 took about
+    # 0.4 s, and a 0.3-s poll could miss the running state altogether), watched closely
+    rows = 5000
     job = make_job(tree, rows=rows)
     # the message is not redelivered for an hour: only the expired claim brings the job back
     settings_env = {"CELERY_VISIBILITY_TIMEOUT": "3600", "JOB_CLAIM_LEASE": "2", "JOB_REQUEUE_AFTER": "1"}
@@ -215,7 +217,7 @@ def test_an_import_whose_worker_died_is_taken_over_long_before_the_visibility_ti
     second = None
     try:
         broker.send(run_import_job, job.pk)
-        assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == Status.RUNNING, 60)
+        assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == Status.RUNNING, 60, every=0.05)
         stop(first, signal.SIGKILL)  # mid-import: the claim is no longer renewed
         assert ImportJob.objects.get(pk=job.pk).status == Status.RUNNING
         second = start(
