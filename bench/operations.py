@@ -1,6 +1,7 @@
 """Whole operations through the app's own selectors and services: talk coverage for the
-corps, the corps dashboard page, the evaluation ranking re-computation, the zero-report
-deadline sweep, moving a detachment with its subtree, and importing a 5,000-row roster.
+corps, the evaluation ranking re-computation, the zero-report deadline sweep, moving a
+detachment with its subtree, and importing a 5,000-row roster. (The corps dashboard, the
+admin index, is timed with the other pages in ``bench.pages``.)
 
 Operations that write (ranking, sweep, move, import) run inside a transaction that is
 rolled back, so the bench can run again on the same data.
@@ -13,7 +14,6 @@ from io import BytesIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -98,31 +98,6 @@ def coverage(corps: Unit, repeat: int) -> list[dict]:
             note=limits[0] + " (+ one granted-paths read per scoped queryset)" if queries > 2 else "",
         ),
     ]
-
-
-def dashboard(corps: Unit, repeat: int) -> dict:
-    user = bench_user("hq", corps, role="hq_admin")
-    client = Client()
-    client.force_login(user)
-    url = f"/admin/?unit={corps.pk}"
-
-    def run():
-        response = client.get(url)
-        assert response.status_code == 200, response.status_code
-        return response
-
-    t = timed(run, max(3, repeat // 4))
-    return figure(
-        "operations",
-        "dashboard page /admin/ (hq_admin)",
-        "corps",
-        median=t.median,
-        p95=t.p95,
-        queries=count_queries(run),
-        value=t.median,
-        unit="ms",
-        note="admin index with every dashboard figure for the corps",
-    )
 
 
 def ranking(corps: Unit) -> dict:
@@ -289,7 +264,6 @@ def roster_import(corps: Unit, rows: int) -> dict:
 def measure(corps: Unit, repeat: int, import_rows: int) -> list[dict]:
     return [
         *coverage(corps, repeat),
-        dashboard(corps, repeat),
         ranking(corps),
         deadline_sweep(),
         unit_move(corps),

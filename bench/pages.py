@@ -77,6 +77,11 @@ def measure(levels: list[Level], repeat: int) -> list[dict]:
             figures.append(
                 _figure("board /board/, coverage counted live", "corps", _page(client, "/board/"), repeat)
             )
+            figures.append(
+                _figure(
+                    "admin index /admin/, coverage counted live", "corps", _page(client, "/admin/"), repeat
+                )
+            )
         with _rolled_back():
             # what the nightly task leaves for the day (talks.tasks.nightly_talk_figures): the
             # board and the admin index read the stored coverage, as in production after 01:30

@@ -230,14 +230,10 @@ class NominationAdmin(ScopedModelAdmin):
     ]
     list_filter = [InboxFilter, UnitSubtreeFilter, "status", "award_kind", "year", "priority"]
     search_fields = ["subject_person__name", "subject_unit__name", "subject_organisation__name", "unit__name"]
-    list_select_related = [
-        "award_kind",
-        "unit",
-        "current_level",
-        "subject_person",
-        "subject_unit",
-        "subject_organisation",
-    ]
+    # The subject is one of three optional links: read them as three small queries for the
+    # page's rows, not as three more LEFT JOINs (with the scope's join, planning the nine-table
+    # statement took ~40 ms at a corps; running it 1 ms).
+    list_select_related = ["award_kind", "unit", "current_level"]
     autocomplete_fields = ["subject_person"]
     fields = [
         "unit",
@@ -253,6 +249,11 @@ class NominationAdmin(ScopedModelAdmin):
     inlines = [SupportInline, AttachmentInline, DecisionInline, ObjectionInline]
     actions = ["approve_selected", "export_xlsx"]
     change_form_template = "admin/commendations/nomination/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            "subject_person", "subject_unit", "subject_organisation"
+        )
 
     @admin.display(description="推荐对象")
     def subject(self, obj):
