@@ -7,6 +7,7 @@ Prints one table, every figure beside its target, and writes it as JSON
 * ``bench.lists``: scoped API lists (people, talk records, nominations; 50 rows) at station,
   detachment, corps and root, interleaved with a plain-DRF floor and a hand-SQL floor
   (EXPLAIN ANALYZE): ratios real / plain DRF (≤ 1.0) and real / hand-SQL view (≤ 4);
+* ``bench.machine``: this machine's hand-SQL floors against the reference run's;
 * ``bench.pages``: workbench homes, the HQ board and the heaviest admin changelists;
 * ``bench.guardian_compare``: ours against a plain django-guardian per-record design;
 * ``bench.operations``: coverage, dashboard, ranking, deadline sweep, unit move, import;
@@ -45,7 +46,7 @@ def run(args) -> dict:
     from apps.talks.models import TalkRecord
     from apps.units.models import Unit
 
-    from . import guardian_compare, lists, load, operations, pages, report
+    from . import guardian_compare, lists, load, machine, operations, pages, report
     from .common import levels_for
 
     started = time.time()
@@ -64,6 +65,7 @@ def run(args) -> dict:
     figures, extra = [], {}
     list_figures, extra["plans"] = lists.measure(levels, args.repeat)
     figures += list_figures
+    figures += machine.speed(list_figures, under.count())
     figures += pages.measure(levels, args.repeat)
     figures += guardian_compare.measure(levels, args.repeat)
     figures += operations.measure(corps, args.repeat, args.import_rows)

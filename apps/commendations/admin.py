@@ -251,8 +251,10 @@ class NominationAdmin(ScopedModelAdmin):
     change_form_template = "admin/commendations/nomination/change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(
-            "subject_person", "subject_unit", "subject_organisation"
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("subject_person", "subject_unit", "subject_organisation")
         )
 
     @admin.display(description="推荐对象")
