@@ -245,9 +245,14 @@ def test_the_served_list_costs_at_most_five_queries_and_no_more_than_the_referen
     assert len(queries["new"]) <= min(5, len(queries["reference"])), queries["new"]
 
 
+#: rounds of the two printed timings below: a few in the suite (they only print; the bench
+#: measures), more on request, e.g. LIST_TIMING_ROUNDS=30 pytest tests/core/test_list_bytes.py -s
+TIMING_ROUNDS = int(os.environ.get("LIST_TIMING_ROUNDS", "3"))
+
+
 def test_print_the_time_per_page(demo):
     """Before/after per page, in-process and interleaved; printed, never asserted."""
-    rounds = 30
+    rounds = TIMING_ROUNDS
     print(f"\nload average {os.getloadavg()}")
     for endpoint in ENDPOINTS:
         for username in ("demo_hq", "demo_huizhi"):
@@ -291,7 +296,7 @@ def _page_through_values(view, queryset, size):
 def test_print_the_time_to_fetch_and_serialise_one_page(demo):
     """The page query and its serialisation alone (no request, count or grants): model
     instances through the reference serializer against ``.values()`` through ``list_rows``."""
-    rounds = 30
+    rounds = TIMING_ROUNDS
     for endpoint in ENDPOINTS:
         path, fast, _ = ENDPOINTS[endpoint]
         for username in ("demo_hq", "demo_huizhi"):
