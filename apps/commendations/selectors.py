@@ -29,8 +29,7 @@ def status_counts(user, root: Unit) -> dict[tuple[str, int], int]:
 
     def read():
         rows = (
-            Nomination.objects.visible_to(user, "view")
-            .filter(unit__path__startswith=root.path)
+            Nomination.objects.visible_within(user, root)
             .order_by()
             .values_list("status", "year")
             .annotate(n=Count("id"))
@@ -56,7 +55,7 @@ def pipeline_figures(*, user, root: Unit, year: int, now=None) -> dict:
     units, quotas or nominations.
     """
     now = now or timezone.now()
-    visible = Nomination.objects.visible_to(user, "view").filter(unit__path__startswith=root.path, year=year)
+    visible = Nomination.objects.visible_within(user, root).filter(year=year)
     counts = {status: n for (status, of_year), n in status_counts(user, root).items() if of_year == year}
     waiting = (
         visible.filter(status__in=WAITING, current_level__isnull=False, waiting_since__isnull=False)
@@ -64,9 +63,9 @@ def pipeline_figures(*, user, root: Unit, year: int, now=None) -> dict:
         .values("current_level__kind")
         .annotate(days=Avg(now - F("waiting_since")))
     )
-    quotas = quotas_with_usage(
-        Quota.objects.visible_to(user, "view").filter(unit__path__startswith=root.path, year=year)
-    ).order_by("unit__path", "award_kind__order", "period")
+    quotas = quotas_with_usage(Quota.objects.visible_within(user, root).filter(year=year)).order_by(
+        "unit__path", "award_kind__order", "period"
+    )
     return {
         "by_state": {code: counts.get(code, 0) for code in Nomination.Status.values},
         "waiting_days_by_level": {

@@ -150,6 +150,26 @@ class ScopedQuerySetMixin:
         restricted = self.filter(pk__in=units) if field == "" else self.filter(**{f"{field}__in": units})
         return self._with_shared_records(restricted, user, app_label, codename)
 
+    def visible_within(self, user, root, action: str = "view"):
+        """``visible_to(user, action)`` narrowed to the subtree of unit ``root``.
+
+        Where one of the user's grants covers ``root`` (an HQ user on a figure of the unit they
+        oversee), everything under ``root`` is visible and the scope is the subtree alone: one
+        join to the units instead of the grant's ``unit IN (...)`` and the subtree's join
+        both, which PostgreSQL ran as two hash joins over every unit (~20 % of each dashboard
+        aggregate at a corps). Anywhere else it is ``visible_to`` and then the subtree. Records
+        shared one by one lie either under ``root`` (visible already) or outside it."""
+        field = self.model.scope_field
+        in_subtree = {"path__startswith" if field == "" else f"{field}__path__startswith": root.path}
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.filter(**in_subtree)
+        app_label, codename = resolve_permission(self.model, action)
+        if any(root.path.startswith(path) for path in granted_paths(user, app_label, codename)):
+            return self.filter(**in_subtree)
+        return self.visible_to(user, action).filter(**in_subtree)
+
     def _with_shared_records(self, restricted, user, app_label, codename):
         """Add the records shared one by one through guardian, for models that allow it.
 

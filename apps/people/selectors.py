@@ -18,7 +18,7 @@ def membership_figures(*, user, root: Unit) -> dict:
     pass over the people per figure."""
     from django.db.models.functions import Substr
 
-    people = Person.objects.visible_to(user, "view").filter(is_active=True, unit__path__startswith=root.path)
+    people = Person.objects.visible_within(user, root).filter(is_active=True)
     children = list(
         Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1, dissolved_on__isnull=True)
     )

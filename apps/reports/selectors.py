@@ -23,8 +23,8 @@ def compliance_per_child(*, user, root: Unit, start: datetime.date, end: datetim
     """Swept days per direct child of ``root`` (its subtree): expected, filed, late; 2 queries."""
     step = len(root.path) + 4
     rows = (
-        DailyCompliance.objects.visible_to(user, "view")
-        .filter(date__range=(start, end), unit__path__startswith=root.path)
+        DailyCompliance.objects.visible_within(user, root)
+        .filter(date__range=(start, end))
         .order_by()
         .annotate(prefix=Substr("unit__path", 1, step))
         .values("prefix")

@@ -209,8 +209,8 @@ def board(user, root: Unit, now=None) -> dict:
     station_units = [u for u in units if u.kind == UnitKind.STATION]
     rules = reporting_rules(station_units)
     filed = dict(
-        ZeroReport.objects.visible_to(user, "view")
-        .filter(report_date=today, unit__path__startswith=root.path)
+        ZeroReport.objects.visible_within(user, root)
+        .filter(report_date=today)
         .values_list("unit_id", "is_late")
     )
     stations = []
@@ -233,7 +233,7 @@ def board(user, root: Unit, now=None) -> dict:
     covered = subtree_coverage(user, root, start, end, today)
     coverage, children = covered["total"], covered["children"]
     laggards = sorted((c for c in children if c["people"]), key=lambda c: (c["coverage_pct"], c["unit_name"]))
-    nominations = Nomination.objects.visible_to(user, "view").filter(unit__path__startswith=root.path)
+    nominations = Nomination.objects.visible_within(user, root)
     states = Counter()
     for (status, _year), n in status_counts(user, root).items():
         states[status] += n
