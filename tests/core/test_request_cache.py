@@ -28,6 +28,26 @@ def test_a_grant_revoked_between_two_requests_takes_effect_on_the_second(tree, m
     assert client.get("/api/people/").status_code == 403
 
 
+@pytest.mark.parametrize(
+    "granted_at, door, headers",
+    [
+        ("det", lambda t: f"/admin/people/person/?unit_subtree={t.station.pk}", {}),
+        ("det", lambda t: f"/admin/units/unit/{t.station.pk}/change/", {}),
+        ("station", lambda t: f"/reports/zero/{t.station.pk}/confirm/", {"HTTP_HX_REQUEST": "true"}),
+    ],
+    ids=["admin list", "admin change page", "workbench page"],
+)
+def test_a_revoked_grant_takes_effect_on_the_next_request_in_the_admin_and_workbench(
+    granted_at, door, headers, tree, make_user_with_role, client
+):
+    user = make_user_with_role("unit_admin", getattr(tree, granted_at))
+    client.force_login(user)
+    url = door(tree)
+    assert client.get(url, **headers).status_code == 200
+    Grant.objects.filter(user=user).delete()
+    assert client.get(url, **headers).status_code in (302, 403, 404)
+
+
 def test_a_grant_given_inside_a_request_counts_at_once_in_that_request(tree, make_user_with_role):
     user = make_user_with_role("viewer", tree.station)
     with request_scope():
