@@ -318,3 +318,36 @@ def test_drafter_continues_a_draft_uploads_evidence_and_submits(page, live_serve
     draft.refresh_from_db()
     assert draft.status == Nomination.Status.SUBMITTED and draft.attachments.count() == 1
     assert draft.deeds.startswith("汛期连续参加抢险救援")
+
+
+@pytest.mark.parametrize("username, foreign", [("wb_hq", ["乙省总队"]), ("wb_station", FOREIGN)])
+def test_a_long_admin_list_says_at_least_how_many_and_selects_them_all(
+    page, live_server, station_data, monkeypatch, username, foreign
+):
+    """Past the count's cap an admin list says "3+" (10000+ in production) in its pagination,
+    search bar and "select all", and still pages and selects across pages."""
+    from django.contrib import admin
+
+    from apps.core.api import pagination
+    from apps.talks.models import TalkRecord
+
+    for person in station_data.people:
+        make_talk(person, station_data.station_admin)
+    make_talk(make_person(station_data.tree.station), station_data.station_admin)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    monkeypatch.setattr(admin.site.get_model_admin(TalkRecord), "list_per_page", 2)
+    steps = Steps(page, f"admin-capped-list-{username}")
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/talks/talkrecord/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#result_list")
+    assert "3+ 谈心谈话记录" in page.inner_text("p.paginator")
+    assert "3+ 条结果" in page.inner_text("#changelist-search")
+    steps("list", foreign=foreign)
+    page.check("#action-toggle")
+    page.click(".actions .question a")
+    assert page.inner_text(".actions .all") == "选中了 3+ 个"
+    steps("all-selected", foreign=foreign)
+    page.goto(f"{live_server.url}/admin/talks/talkrecord/?p=2")
+    assert page.locator("#result_list tbody tr").count() == 2
